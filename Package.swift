@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Language settings shared by every Swift target: Swift 6 mode plus the two
+/// upcoming features STYLE.md asks for.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "stele",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stele", targets: ["stele"]),
+        .library(name: "Journal", targets: ["Journal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // C libraries found through pkg-config.
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(
+            name: "CJansson", pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]),
+
+        // CRC32C and BLAKE3, written here from their specifications. Built with
+        // optimisation even in debug builds: the tests hash megabytes.
+        .target(
+            name: "CChecksums",
+            cSettings: [.unsafeFlags(["-O3"])]),
+
+        // The storage engine: no HTTP, no JSON.
+        .target(
+            name: "Journal",
+            dependencies: [
+                "CChecksums",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+        // A file system for tests: fault injection and power-cut simulation.
+        .target(
+            name: "JournalTesting",
+            dependencies: ["Journal", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings),
+
+        .target(name: "JSON", dependencies: ["CJansson"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        .target(
+            name: "SteleService",
+            dependencies: ["Journal", "JSON", "HTTPServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "stele",
+            dependencies: [
+                "Journal", "SteleService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // Micro-benchmarks for `make bench`.
+        .executableTarget(
+            name: "stele-bench",
+            dependencies: ["Journal", "CChecksums"],
+            swiftSettings: swiftSettings),
+        // A child process for crash tests: appends under load and logs every acknowledgement.
+        .executableTarget(
+            name: "stele-torture",
+            dependencies: ["Journal"],
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "ChecksumTests",
+            dependencies: ["CChecksums", "Journal"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["Journal", "JournalTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CrashTests",
+            dependencies: ["Journal"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "steleTests",
+            dependencies: ["Journal", "JSON", "SteleService"],
+            swiftSettings: swiftSettings),
+    ]
+)
