@@ -35,11 +35,14 @@ let package = Package(
             name: "CChecksums",
             cSettings: [.unsafeFlags(["-O3"])]),
 
+        // Swift values over the C checksums (CRC32C, BLAKE3Digest, BLAKE3Hasher).
+        .target(name: "Checksums", dependencies: ["CChecksums"], swiftSettings: swiftSettings),
+
         // The storage engine: no HTTP, no JSON.
         .target(
             name: "Journal",
             dependencies: [
-                "CChecksums",
+                "Checksums",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,7 +72,7 @@ let package = Package(
         // Micro-benchmarks for `make bench`.
         .executableTarget(
             name: "stele-bench",
-            dependencies: ["Journal", "CChecksums"],
+            dependencies: ["Journal", "Checksums", "CChecksums"],
             swiftSettings: swiftSettings),
         // A child process for crash tests: appends under load and logs every acknowledgement.
         .executableTarget(
@@ -79,7 +82,7 @@ let package = Package(
 
         .testTarget(
             name: "ChecksumTests",
-            dependencies: ["CChecksums", "Journal"],
+            dependencies: ["CChecksums", "Checksums"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -88,11 +91,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CrashTests",
-            dependencies: ["Journal"],
+            dependencies: ["Journal", "JournalTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "steleTests",
-            dependencies: ["Journal", "JSON", "SteleService"],
+            dependencies: ["Journal", "JournalTesting", "JSON", "SteleService"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A serial executor with a thread of its own: the journal actor runs here,
+/// so its blocking writes and fsyncs never occupy Swift's cooperative pool.
+///
+/// When the job queue runs dry the thread calls its idle handler before it
+/// sleeps: that is where group commit flushes what the jobs queued, so every
+/// append that arrived while the previous fsync was in flight shares the next.
+package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
+    // @unchecked: `jobs`, `stopping` and `idleHandler` are guarded by `mutex`;
+    // `thread` is written once before any job can be enqueued.
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var jobs: [Work] = []
+    private var stopping = false
+    private var thread = pthread_t()
+    private var idleHandler: (() -> Bool)?
+
+    /// A Swift job, or a closure handed over with ``execute(_:)``.
+    private enum Work {
+        case job(UnownedJob)
+        case closure(() -> Void)
+    }
+
+    package init(name: String) {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        let box = Unmanaged.passRetained(self)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        let created = pthread_create(&thread, &attributes, { context in
+            let executor = Unmanaged<JournalExecutor>.fromOpaque(context!).takeRetainedValue()
+            executor.run()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attributes)
+        precondition(created == 0, "cannot start the journal thread: \(created)")
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// Sets the work to do whenever the queue runs dry. It returns whether it
+    /// did something (then the queue is checked again before sleeping).
+    /// Called from the executor's own thread.
+    package func setIdleHandler(_ handler: @escaping () -> Bool) {
+        pthread_mutex_lock(&mutex)
+        idleHandler = handler
+        pthread_mutex_unlock(&mutex)
+    }
+
+    package func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
+    }
+
+    /// Runs `body` on the executor's thread, after the work queued before it.
+    package func execute(_ body: @escaping @Sendable () -> Void) {
+        submit(.closure(body))
+    }
+
+    /// Runs `body` on the executor's thread and returns its result.
+    package func perform<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            execute { continuation.resume(returning: body()) }
+        }
+    }
+
+    private func submit(_ work: Work) {
+        pthread_mutex_lock(&mutex)
+        jobs.append(work)
+        let wake = jobs.count == 1
+        pthread_mutex_unlock(&mutex)
+        if wake { pthread_cond_signal(&condition) }
+    }
+
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    package func checkIsolated() {
+        precondition(pthread_equal(pthread_self(), thread) != 0, "not on the journal's thread")
+    }
+
+    /// Whether the caller runs on this executor's thread.
+    package var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Stops the thread once the queued jobs have run. Jobs enqueued later never run.
+    package func shutdown() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        pthread_mutex_unlock(&mutex)
+        pthread_cond_signal(&condition)
+    }
+
+    private func run() {
+        var batch: [Work] = []
+        batch.reserveCapacity(256)
+        while true {
+            pthread_mutex_lock(&mutex)
+            if jobs.isEmpty {
+                let handler = idleHandler
+                pthread_mutex_unlock(&mutex)
+                if let handler, handler() { continue }
+                pthread_mutex_lock(&mutex)
+                while jobs.isEmpty && !stopping {
+                    pthread_cond_wait(&condition, &mutex)
+                }
+                if jobs.isEmpty && stopping {
+                    idleHandler = nil
+                    pthread_mutex_unlock(&mutex)
+                    return
+                }
+            }
+            swap(&batch, &jobs)
+            pthread_mutex_unlock(&mutex)
+            let executor = asUnownedSerialExecutor()
+            for work in batch {
+                switch work {
+                case .job(let job): job.runSynchronously(on: executor)
+                case .closure(let body): body()
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Checksums
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes records to the active segment, rotates segments, and publishes
+/// what became durable to the catalog. Confined to the journal's thread.
+///
+/// Errors come out as two kinds: `.noSpace`, after which the tail has been cut
+/// back to the durable end and writing may resume, and everything else, which
+/// is fatal (the caller fails the journal; no fsync is ever retried).
+final class SegmentWriter {
+    let fileSystem: any FileSystem
+    let directory: JournalDirectory
+    let options: JournalOptions
+    let catalog: SegmentCatalog
+    let creator: SegmentCreator
+
+    private var active: SegmentFile
+    /// The durable end: every byte before it has been fdatasynced.
+    private(set) var end: UInt64
+    /// Bytes the active file holds (allocated or written), header included.
+    private var fileSize: Int64
+    private var buffer: [UInt8] = []
+    private(set) var statistics = CommitStatistics()
+
+    /// `active` must be a read-write handle on the newest segment, whose durable end is `end`.
+    init(
+        active: SegmentFile, end: UInt64, fileSize: Int64, fileSystem: any FileSystem,
+        directory: JournalDirectory, options: JournalOptions, catalog: SegmentCatalog
+    ) {
+        self.active = active
+        self.end = end
+        self.fileSize = fileSize
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.options = options
+        self.catalog = catalog
+        self.creator = SegmentCreator(
+            fileSystem: fileSystem, directory: directory,
+            preallocatedBytes: options.preallocateSegments ? options.segmentMaxBytes : 0)
+        buffer.reserveCapacity(min(options.maximumBatchBytes, 1 << 20))
+    }
+
+    /// Bytes of records in the active segment.
+    private var activeBytes: UInt64 { end - active.base }
+
+    /// Whether `bytes` more must go into a new segment: records never span
+    /// segments and one request never spans two.
+    func needsRotation(before bytes: Int) -> Bool {
+        activeBytes > 0 && activeBytes + UInt64(bytes) > UInt64(options.segmentMaxBytes)
+    }
+
+    /// Whether `bytes` more fit in the active segment below its maximum size.
+    func fits(_ bytes: Int) -> Bool {
+        activeBytes + UInt64(bytes) <= UInt64(options.segmentMaxBytes)
+    }
+
+    /// Seals the active segment and starts the next at the durable end. The
+    /// new segment is durable (file and directory entry) before the old one is
+    /// cut to its end, so a crash in between leaves two valid segments.
+    func rotate() throws(JournalError) {
+        let base = end
+        let handle = try creator.create(base: base)
+        let next = SegmentFile(fileSystem: fileSystem, handle: handle, path: directory.segment(base: base), base: base)
+        try fatalOnError("seal", active.path) { () throws(Errno) in
+            try fileSystem.truncate(active.handle, to: active.filePosition(of: end))
+            try fileSystem.synchronize(active.handle)
+        }
+        catalog.update { $0.append(CatalogSegment(file: next, end: base, index: SparseIndex(), records: 0)) }
+        active = next
+        fileSize = Int64(SegmentHeader.size + creator.preallocatedBytes)
+        statistics.rotations += 1
+    }
+
+    /// Writes the requests as one run in the active segment, fdatasyncs once,
+    /// and publishes the new durable end. Returns each request's records.
+    func append(_ requests: ArraySlice<PendingAppend>) throws(JournalError) -> [[AppendedRecord]] {
+        var results: [[AppendedRecord]] = []
+        results.reserveCapacity(requests.count)
+        var newIndexEntries: [UInt64] = []
+        var offset = end
+        var recordCount = 0
+        buffer.removeAll(keepingCapacity: true)
+        for request in requests {
+            var appended: [AppendedRecord] = []
+            appended.reserveCapacity(request.records.count)
+            for record in request.records {
+                encode(record, at: offset)
+                let next = offset + UInt64(record.recordSize)
+                appended.append(AppendedRecord(offset: offset, digest: record.digest, next: next))
+                newIndexEntries.append(offset - active.base)
+                offset = next
+            }
+            recordCount += request.records.count
+            results.append(appended)
+        }
+        let position = active.filePosition(of: end)
+        try ensureSpace(upTo: position + Int64(buffer.count))
+        do {
+            try fileSystem.write(active.handle, buffer, at: position)
+        } catch .noSpace {
+            try cutBack()
+            statistics.noSpaceRefusals += requests.count
+            throw .noSpace
+        } catch {
+            throw .failed(reason: "write to \(active.name) at offset \(end) failed: \(error)")
+        }
+        fileSize = max(fileSize, position + Int64(buffer.count))
+        let started = ContinuousClock.now
+        do {
+            try fileSystem.synchronizeData(active.handle)
+        } catch {
+            throw .failed(reason: "fdatasync of \(active.name) failed: \(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        end = offset
+        statistics.fsyncs += 1
+        statistics.fsyncSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        statistics.requests += requests.count
+        statistics.records += recordCount
+        statistics.bytes += buffer.count
+        publish(end: offset, indexEntries: newIndexEntries, records: recordCount)
+        return results
+    }
+
+    private func publish(end: UInt64, indexEntries: [UInt64], records: Int) {
+        catalog.update { segments in
+            let last = segments.count - 1
+            segments[last].end = end
+            segments[last].records += records
+            for position in indexEntries { segments[last].index.noteRecord(at: position) }
+        }
+    }
+
+    /// Appends one record's header and payload to the batch buffer.
+    @inline(__always)
+    private func encode(_ record: AppendRecord, at offset: UInt64) {
+        let lengthWord = UInt32(record.payload.count) | (record.isJSON ? RecordFormat.jsonFlag : 0)
+        let checksum = record.payload.withUnsafeBytes {
+            RecordHeader.checksum(offset: offset, lengthWord: lengthWord, digest: record.digest, payload: $0)
+        }
+        let header = RecordHeader(
+            payloadLength: record.payload.count, isJSON: record.isJSON, checksum: checksum, digest: record.digest)
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: RecordFormat.headerSize))
+        buffer.withUnsafeMutableBytes { raw in
+            header.encode(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + RecordFormat.headerSize]))
+        }
+        buffer.append(contentsOf: record.payload)
+    }
+
+    /// Allocates the rest of the segment again when a cut-back released it;
+    /// ENOSPC here refuses the append before anything is written.
+    private func ensureSpace(upTo needed: Int64) throws(JournalError) {
+        guard options.preallocateSegments, needed > fileSize else { return }
+        let target = max(needed, Int64(SegmentHeader.size + options.segmentMaxBytes))
+        do {
+            try fileSystem.allocate(active.handle, upTo: target)
+            fileSize = target
+        } catch .noSpace {
+            statistics.noSpaceRefusals += 1
+            throw .noSpace
+        } catch {
+            throw .failed(reason: "allocate in \(active.name) failed: \(error)")
+        }
+    }
+
+    /// After a failed write: cut the file back to the durable end so no partial record remains.
+    private func cutBack() throws(JournalError) {
+        let durableSize = active.filePosition(of: end)
+        try fatalOnError("cut back", active.path) { () throws(Errno) in
+            try fileSystem.truncate(active.handle, to: durableSize)
+            try fileSystem.synchronizeData(active.handle)
+        }
+        fileSize = durableSize
+    }
+
+    private func fatalOnError(_ step: String, _ path: FilePath, _ body: () throws(Errno) -> Void) throws(JournalError) {
+        do { try body() } catch { throw .failed(reason: "\(step) of \(path) failed: \(error)") }
+    }
+
+    /// Closes nothing (segments close themselves); syncs the active file one last time.
+    func close() {
+        try? fileSystem.synchronizeData(active.handle)
+    }
+}

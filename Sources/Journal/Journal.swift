@@ -1,0 +1,166 @@
+package import Logging
+package import SystemPackage
+
+/// A durable, append-only journal in one data directory.
+///
+/// Appends are acknowledged only after an fdatasync covered them; readers see
+/// only durable records. The actor runs on a thread of its own
+/// (``JournalExecutor``), so its blocking I/O never occupies Swift's
+/// cooperative pool. Appends skip the actor's job queue: they hand their
+/// request straight to the commit queue on that thread and are resumed by the
+/// fsync that covers them. Reads never touch that thread at all.
+package actor Journal {
+    nonisolated let executor: JournalExecutor
+    package nonisolated let directory: JournalDirectory
+    package nonisolated let options: JournalOptions
+    package nonisolated let recoveryReport: RecoveryReport
+    nonisolated let fileSystem: any FileSystem
+    nonisolated let logger: Logger
+    nonisolated let catalog: SegmentCatalog
+    nonisolated let reader: RecordReader
+    nonisolated let notifier: DurableEndNotifier
+    nonisolated let status: JournalStatus
+    nonisolated let committer: Committer
+    nonisolated let lock: FileHandle
+    var cursors: [String: UInt64]
+    private var isClosed = false
+
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    init(opened: OpenedJournal, executor: JournalExecutor, logger: Logger) {
+        self.executor = executor
+        self.directory = opened.directory
+        self.options = opened.options
+        self.recoveryReport = opened.report
+        self.fileSystem = opened.fileSystem
+        self.logger = logger
+        self.catalog = opened.catalog
+        self.reader = RecordReader(catalog: opened.catalog)
+        self.notifier = opened.notifier
+        self.status = opened.status
+        self.committer = opened.committer
+        self.lock = opened.lock
+        self.cursors = opened.cursors
+        let committer = opened.committer
+        executor.setIdleHandler { committer.flush() }
+    }
+
+    /// Opens (creating if needed) and recovers the journal in `path`, holding
+    /// its lock until ``close()``. Throws `.corruption` — changing nothing —
+    /// when the directory holds damage other than a torn tail.
+    package static func open(
+        at path: FilePath, options: JournalOptions = JournalOptions(),
+        fileSystem: any FileSystem = PosixFileSystem(), logger: Logger = Logger(label: "stele.journal")
+    ) async throws(JournalError) -> Journal {
+        let executor = JournalExecutor(name: "stele-journal")
+        let opener = JournalOpener(directory: JournalDirectory(path), options: options, fileSystem: fileSystem)
+        let result = await executor.perform { Result { () throws(JournalError) in try opener.open() } }
+        switch result {
+        case .success(let opened):
+            logger.info("journal opened", metadata: [
+                "journal.directory": "\(path)", "journal.start": "\(opened.report.start)",
+                "journal.end": "\(opened.report.end)", "journal.segments": "\(opened.report.segments)",
+                "journal.records": "\(opened.report.records)", "journal.recovery_seconds": "\(opened.report.seconds)",
+            ])
+            for action in opened.report.actions {
+                if case .createdFirstSegment = action {
+                    logger.info("created a new journal", metadata: ["journal.directory": "\(path)"])
+                } else {
+                    logger.warning("recovery: \(action)", metadata: ["journal.directory": "\(path)"])
+                }
+            }
+            return Journal(opened: opened, executor: executor, logger: logger)
+        case .failure(let error):
+            executor.shutdown()
+            throw error
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends the records as one request, all or nothing, and returns where
+    /// each landed once an fsync has made them durable.
+    package nonisolated func append(_ records: [AppendRecord]) async throws(JournalError) -> [AppendedRecord] {
+        guard !records.isEmpty else { throw .emptyBatch }
+        var bytes = 0
+        for record in records {
+            if record.payload.isEmpty { throw .emptyPayload }
+            if record.payload.count > options.maximumPayload {
+                throw .payloadTooLarge(size: record.payload.count, limit: options.maximumPayload)
+            }
+            bytes += record.recordSize
+        }
+        if bytes > options.maximumRequestBytes { throw .requestTooLarge(bytes: bytes, limit: options.maximumRequestBytes) }
+        if let refusal = status.refusal { throw refusal }
+        let committer = self.committer
+        let requestBytes = bytes
+        let result = await withCheckedContinuation { continuation in
+            executor.execute {
+                committer.enqueue(PendingAppend(records: records, bytes: requestBytes, continuation: continuation))
+            }
+        }
+        if case .failure(let error) = result, case .failed(let reason) = error {
+            status.set(.failed(reason: reason))
+        }
+        return try result.get()
+    }
+
+    /// Appends one record.
+    package nonisolated func append(_ record: AppendRecord) async throws(JournalError) -> AppendedRecord {
+        try await append([record])[0]
+    }
+
+    // MARK: Reading
+
+    /// Up to `limit` durable records from `offset` (a record boundary), at most
+    /// about `maxBytes` of them but at least one when any exists.
+    package nonisolated func read(from offset: UInt64, limit: Int = 100, maxBytes: Int = 1 << 20) throws(JournalError) -> ReadBatch {
+        try reader.read(from: offset, limit: limit, maxBytes: maxBytes)
+    }
+
+    /// Waits until a durable record exists at or past `offset`, for at most
+    /// `timeout`; returns whether one does.
+    package nonisolated func waitForRecords(from offset: UInt64, timeout: Duration) async -> Bool {
+        await notifier.wait(beyond: offset, timeout: timeout)
+    }
+
+    /// The first offset and the durable end.
+    package nonisolated var bounds: (start: UInt64, end: UInt64) { catalog.bounds }
+
+    /// The segments, oldest first.
+    package nonisolated var segments: [SegmentInfo] {
+        let all = catalog.segments
+        return all.enumerated().map { position, segment in
+            SegmentInfo(
+                base: segment.base, end: segment.end, records: segment.records,
+                name: segment.file.name, sealed: position < all.count - 1)
+        }
+    }
+
+    package nonisolated var state: JournalState { status.current }
+
+    package nonisolated var waitingReaders: Int { notifier.waiterCount }
+
+    /// Commit counters (fsyncs, requests, batch sizes).
+    package nonisolated func statistics() async -> CommitStatistics {
+        let committer = self.committer
+        return await executor.perform { committer.statistics }
+    }
+
+    // MARK: Closing
+
+    /// Flushes every queued append, answers every waiting reader, releases the
+    /// lock and stops the journal's thread. Later appends get `.closed`.
+    package func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        status.set(.closed)
+        while committer.flush() {}
+        committer.fail(with: .closed)
+        notifier.close()
+        fileSystem.close(lock)
+        executor.shutdown()
+    }
+}

@@ -1,0 +1,19 @@
+package import SystemPackage
+
+/// The paths inside a data directory (see DESIGN.md, "On disk").
+package struct JournalDirectory: Sendable {
+    package let root: FilePath
+
+    package init(_ root: FilePath) {
+        self.root = root
+    }
+
+    package var lockFile: FilePath { root.appending("LOCK") }
+    package var segments: FilePath { root.appending("segments") }
+    package var cursors: FilePath { root.appending("cursors") }
+    package var quarantine: FilePath { root.appending("quarantine") }
+
+    package func segment(base: UInt64) -> FilePath {
+        segments.appending(SegmentName.fileName(base: base))
+    }
+}

@@ -1,0 +1,94 @@
+package import SystemPackage
+import Synchronization
+
+/// Reads a journal directory without taking its lock, following a live
+/// writer in another process: when a read finds nothing new it rescans the
+/// newest segment and re-lists the segment folder.
+///
+/// A follower sees every whole, verified record the writer has *written*,
+/// which may run ahead of what the writer has fsynced (a process crash keeps
+/// those records; a power cut may not).
+package final class JournalFollower: Sendable {
+    let fileSystem: any FileSystem
+    let directory: JournalDirectory
+    let catalog: SegmentCatalog
+    let reader: RecordReader
+    private let refreshing = Mutex(())
+
+    /// Opens `path` read-only. Throws `.corruption` like recovery would; a
+    /// torn tail is simply where the log currently ends.
+    package init(at path: FilePath, fileSystem: any FileSystem = PosixFileSystem()) throws(JournalError) {
+        self.fileSystem = fileSystem
+        directory = JournalDirectory(path)
+        let plan = try RecoveryPlanner(fileSystem: fileSystem, directory: directory, unsyncedWindow: Int(UInt32.max))
+            .plan()
+        guard !plan.segments.isEmpty else {
+            throw .io(operation: "open", path: directory.segments.string, errno: .noSuchFileOrDirectory)
+        }
+        catalog = SegmentCatalog(segments: plan.segments.map {
+            CatalogSegment(file: $0.file, end: $0.scan.end, index: $0.scan.index, records: $0.scan.records)
+        })
+        reader = RecordReader(catalog: catalog)
+    }
+
+    package var bounds: (start: UInt64, end: UInt64) { catalog.bounds }
+
+    /// Like ``Journal/read(from:limit:maxBytes:)``, refreshing from disk when
+    /// `offset` is at or past the end known so far.
+    package func read(from offset: UInt64, limit: Int = 100, maxBytes: Int = 1 << 20) throws(JournalError) -> ReadBatch {
+        do {
+            let batch = try reader.read(from: offset, limit: limit, maxBytes: maxBytes)
+            if !batch.records.isEmpty { return batch }
+        } catch .offsetBeyondEnd {
+        } catch .offsetBelowStart {
+        }
+        try refresh()
+        return try reader.read(from: offset, limit: limit, maxBytes: maxBytes)
+    }
+
+    /// Picks up records and segments the writer added, and drops segments it deleted.
+    package func refresh() throws(JournalError) {
+        try refreshing.withLock { _ throws(JournalError) in
+            try extendNewest()
+            let bases = try listBases()
+            catalog.update { segments in
+                while segments.count > 1, !bases.contains(segments[0].base) { segments.removeFirst() }
+            }
+            // The writer rotated: open each segment that starts where the newest ends.
+            while true {
+                let end = catalog.bounds.end
+                guard bases.contains(end), catalog.segments.last!.base != end else { break }
+                let path = directory.segment(base: end)
+                let handle: FileHandle
+                do { handle = try fileSystem.open(path, mode: .readOnly) } catch { break }
+                let file = SegmentFile(fileSystem: fileSystem, handle: handle, path: path, base: end)
+                catalog.update { $0.append(CatalogSegment(file: file, end: end, index: SparseIndex(), records: 0)) }
+                try extendNewest()
+            }
+        }
+    }
+
+    private func extendNewest() throws(JournalError) {
+        let newest = catalog.segments.last!
+        let size: Int64
+        do { size = try fileSystem.size(of: newest.file.handle) } catch {
+            throw .io(operation: "stat", path: newest.file.path.string, errno: error)
+        }
+        guard size >= Int64(SegmentHeader.size) else { return }
+        let scan = try SegmentScanner(segment: newest.file, fileSize: size).scan(from: newest.end, index: newest.index)
+        catalog.update { segments in
+            let last = segments.count - 1
+            segments[last].end = scan.end
+            segments[last].index = scan.index
+            segments[last].records += scan.records
+        }
+    }
+
+    private func listBases() throws(JournalError) -> Set<UInt64> {
+        do {
+            return Set(try fileSystem.contentsOfDirectory(directory.segments).compactMap(SegmentName.base(fromFileName:)))
+        } catch {
+            throw .io(operation: "list", path: directory.segments.string, errno: error)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import SystemPackage
+
+/// The steps of a repair, in an order that leaves the segments contiguous
+/// after a crash at any point: later segments leave newest first, then the
+/// containing segment is copied and cut, then cursors are moved.
+struct RepairPlan {
+    let fileSystem: any FileSystem
+    let directory: JournalDirectory
+    let offset: UInt64
+
+    func carryOut() throws(JournalError) -> JournalRepair.Outcome {
+        var outcome = JournalRepair.Outcome(end: offset)
+        let bases = try listBases()
+        guard let containing = bases.last(where: { $0 <= offset }) else {
+            throw .offsetBelowStart(offset: offset, start: bases.first ?? 0)
+        }
+        let file = try open(directory.segment(base: containing), base: containing)
+        let size = try io("stat", file.path) { () throws(Errno) in try fileSystem.size(of: file.handle) }
+        // Every record before the cut must verify, and the cut must fall on a boundary.
+        let scan = try SegmentScanner(segment: file, fileSize: size).scan(from: containing)
+        guard offset <= scan.end else { throw .offsetBeyondEnd(offset: offset, end: scan.end) }
+        try RecordReader.proveBoundary(offset, from: containing + scan.index.entry(atOrBefore: offset - containing), in: file)
+
+        try io("create directory", directory.quarantine) { () throws(Errno) in
+            try fileSystem.createDirectory(directory.quarantine)
+        }
+        for base in bases.reversed() where base > containing {
+            let name = SegmentName.fileName(base: base)
+            try io("move to quarantine", directory.segment(base: base)) { () throws(Errno) in
+                try fileSystem.rename(directory.segment(base: base), to: directory.quarantine.appending(name))
+                try fileSystem.synchronizeDirectory(directory.quarantine)
+                try fileSystem.synchronizeDirectory(directory.segments)
+            }
+            outcome.quarantined.append(name)
+        }
+        if let nonZeroEnd = try SegmentScanner(segment: file, fileSize: size).endOfNonZeroBytes(from: offset) {
+            var bytes = [UInt8](repeating: 0, count: Int(nonZeroEnd - offset))
+            let got = try file.read(bytes.count, at: offset, into: &bytes)
+            let name = "\(SegmentName.fileName(base: containing).dropLast(4))-\(SegmentName.fileName(base: offset).dropLast(4)).cut"
+            try FileContents.writeAtomically(
+                Array(bytes.prefix(got)), to: directory.quarantine.appending(name),
+                temporary: directory.quarantine.appending(name + ".tmp"), fileSystem: fileSystem)
+            outcome.quarantined.append(name)
+        }
+        try io("truncate", file.path) { () throws(Errno) in
+            let handle = try fileSystem.open(file.path, mode: .readWrite)
+            defer { fileSystem.close(handle) }
+            try fileSystem.truncate(handle, to: file.filePosition(of: offset))
+            try fileSystem.synchronize(handle)
+        }
+        outcome.cursorsMoved = try moveCursors(beyond: offset)
+        return outcome
+    }
+
+    private func moveCursors(beyond offset: UInt64) throws(JournalError) -> [String] {
+        let names = (try? fileSystem.contentsOfDirectory(directory.cursors)) ?? []
+        var moved: [String] = []
+        for fileName in names.sorted() where fileName.hasSuffix(CursorName.fileSuffix) {
+            let path = directory.cursors.appending(fileName)
+            let bytes = try FileContents.read(path, fileSystem: fileSystem, limit: CursorRecord.size + 1)
+            guard let record = CursorRecord(decoding: bytes), record.offset > offset else { continue }
+            try FileContents.writeAtomically(
+                CursorRecord(offset: offset).encoded, to: path,
+                temporary: directory.cursors.appending(fileName + CursorName.temporarySuffix), fileSystem: fileSystem)
+            moved.append(String(fileName.dropLast(CursorName.fileSuffix.count)))
+        }
+        return moved
+    }
+
+    private func listBases() throws(JournalError) -> [UInt64] {
+        let names = try io("list", directory.segments) { () throws(Errno) in
+            try fileSystem.contentsOfDirectory(directory.segments)
+        }
+        return names.compactMap(SegmentName.base(fromFileName:)).sorted()
+    }
+
+    private func open(_ path: FilePath, base: UInt64) throws(JournalError) -> SegmentFile {
+        let handle = try io("open", path) { () throws(Errno) in try fileSystem.open(path, mode: .readOnly) }
+        return SegmentFile(fileSystem: fileSystem, handle: handle, path: path, base: base)
+    }
+
+    private func io<Value>(_ operation: String, _ path: FilePath, _ body: () throws(Errno) -> Value) throws(JournalError) -> Value {
+        do { return try body() } catch { throw .io(operation: operation, path: path.string, errno: error) }
+    }
+}

@@ -1,0 +1,48 @@
+import SystemPackage
+
+/// Makes a new segment file durable before any record lands in it: create,
+/// write the header, allocate the segment's space, fsync the file, fsync the
+/// directory. Nothing is acknowledged in a segment before all of that.
+package struct SegmentCreator: Sendable {
+    let fileSystem: any FileSystem
+    let directory: JournalDirectory
+    /// Bytes of record space to allocate up front; 0 allocates nothing.
+    let preallocatedBytes: Int
+
+    package init(fileSystem: any FileSystem, directory: JournalDirectory, preallocatedBytes: Int) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.preallocatedBytes = preallocatedBytes
+    }
+
+    /// Creates the segment starting at `base` and returns a read-write handle to it.
+    /// On failure the partly made file is removed (best effort) and the error thrown.
+    package func create(base: UInt64) throws(JournalError) -> FileHandle {
+        let path = directory.segment(base: base)
+        var step = "create"
+        var handle: FileHandle?
+        do throws(Errno) {
+            let file = try fileSystem.open(path, mode: .createExclusive)
+            handle = file
+            step = "write header"
+            let header = SegmentHeader(baseOffset: base).encoded
+            try fileSystem.write(file, header, at: 0)
+            if preallocatedBytes > 0 {
+                step = "allocate"
+                try fileSystem.allocate(file, upTo: Int64(SegmentHeader.size + preallocatedBytes))
+            }
+            step = "fsync"
+            try fileSystem.synchronize(file)
+            step = "fsync directory"
+            try fileSystem.synchronizeDirectory(directory.segments)
+            return file
+        } catch {
+            if let handle {
+                fileSystem.close(handle)
+                try? fileSystem.removeFile(path)
+            }
+            if error == .noSpace { throw .noSpace }
+            throw .io(operation: step, path: path.string, errno: error)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package import SystemPackage
+
+/// One open segment file. Closes its descriptor when the last reference goes,
+/// so a reader still holding a segment that cleanup removed finishes its read.
+package final class SegmentFile: Sendable {
+    package let fileSystem: any FileSystem
+    package let handle: FileHandle
+    package let path: FilePath
+    /// The global offset of the segment's first record.
+    package let base: UInt64
+
+    package init(fileSystem: any FileSystem, handle: FileHandle, path: FilePath, base: UInt64) {
+        self.fileSystem = fileSystem
+        self.handle = handle
+        self.path = path
+        self.base = base
+    }
+
+    deinit {
+        fileSystem.close(handle)
+    }
+
+    /// The file name, e.g. `0000000000000000.wal`.
+    package var name: String { path.lastComponent?.string ?? path.string }
+
+    /// The file position of a record at global `offset`.
+    @inline(__always)
+    package func filePosition(of offset: UInt64) -> Int64 {
+        Int64(offset - base) + Int64(SegmentHeader.size)
+    }
+
+    /// Reads up to `count` bytes at global `offset` into `bytes` (resized to
+    /// hold them) and returns how many the file had.
+    package func read(_ count: Int, at offset: UInt64, into bytes: inout [UInt8]) throws(JournalError) -> Int {
+        do {
+            return try fileSystem.read(handle, count: count, at: filePosition(of: offset), into: &bytes)
+        } catch {
+            throw .io(operation: "read", path: path.string, errno: error)
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes of records starting at global `offset`.
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(JournalError) -> Int {
+        do {
+            return try fileSystem.read(handle, into: buffer, at: filePosition(of: offset))
+        } catch {
+            throw JournalError.io(operation: "read", path: path.string, errno: error)
+        }
+    }
+}

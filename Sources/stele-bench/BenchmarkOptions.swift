@@ -1,0 +1,27 @@
+/// `stele-bench` arguments: `--quick` for a short smoke run, `--repetitions N`,
+/// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data).
+struct BenchmarkOptions {
+    var repetitions = 5
+    var seconds = 3.0
+    var directory = "/tmp/stele-bench"
+    var recoveryBytes = 1 << 30
+    var sections: Set<String> = ["disk", "checksums", "append", "recovery"]
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--quick":
+                repetitions = 1
+                seconds = 0.5
+                recoveryBytes = 64 << 20
+            case "--repetitions": repetitions = Int(iterator.next() ?? "") ?? repetitions
+            case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
+            case "--dir": directory = iterator.next() ?? directory
+            case "--recovery-bytes": recoveryBytes = Int(iterator.next() ?? "") ?? recoveryBytes
+            case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
+            default: print("unknown argument \(argument)")
+            }
+        }
+    }
+}
