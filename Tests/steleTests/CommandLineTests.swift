@@ -21,7 +21,6 @@ import Testing
     func makeJournal(records: Int, segmentMaxBytes: Int = 4096) async throws -> [AppendedRecord] {
         var options = JournalOptions()
         options.segmentMaxBytes = segmentMaxBytes
-        options.unsyncedWindow = 1 << 20
         let journal = try await Journal.open(at: FilePath(directory.path), options: options)
         var appended: [AppendedRecord] = []
         for index in 0..<records {
@@ -105,7 +104,6 @@ import Testing
         _ = try await makeJournal(records: 5)
         var options = JournalOptions()
         options.segmentMaxBytes = 4096
-        options.unsyncedWindow = 1 << 20
         let journal = try await Journal.open(at: FilePath(directory.path), options: options)
         let child = try ChildProcess(
             product: "stele", arguments: ["dump", directory.path, "--follow", "--json", "--limit", "105"],

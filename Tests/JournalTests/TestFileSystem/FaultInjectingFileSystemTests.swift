@@ -106,14 +106,15 @@ struct FaultInjectingFileSystemTests {
     }
 
     @Test func severalFaults_countIndependently_andTheFirstInjectedDecides() throws {
-        fs.inject(Fault([.size], atOperation: 2, errno: .ioError))
-        fs.inject(Fault(atOperation: 2, errno: .noSpace))
-        try IO.createFile(fs, "/d/a", [1], syncFile: false, syncDirectory: false)  // open, write
+        try IO.createFile(fs, "/d/a", [1])
         let file = try fs.open("/d/a", mode: .readOnly)
         defer { fs.close(file) }
-        _ = try fs.size(of: file)
-        #expect(throws: Errno.ioError) { try fs.size(of: file) }
-        _ = try fs.size(of: file)
+        fs.inject(Fault([.size], atOperation: 2, errno: .ioError))
+        fs.inject(Fault([.size, .read], atOperation: 3, errno: .noSpace))
+        _ = try fs.size(of: file)  // size fault: 1, size-or-read fault: 1
+        _ = try IO.read(fs, file)  // size fault: -, size-or-read fault: 2
+        #expect(throws: Errno.ioError) { try fs.size(of: file) }  // both fire at once: the first decides
+        _ = try fs.size(of: file)  // both are spent
         #expect(fs.faultsTriggered == 1)
     }
 
