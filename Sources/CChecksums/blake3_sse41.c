@@ -1,217 +1,34 @@
 /*
- * BLAKE3 with SSE4.1 (specification section 2.2 for the compression
- * function, section 5.3 "SIMD" for the two ways of vectorising it):
- *   - one block at a time with the 4x4 state held as four rows in __m128i
- *     registers; the diagonal step rotates rows 1-3 so that the diagonals
- *     line up as columns, then rotates them back;
- *   - four inputs at a time ("hash many", transposed form): each __m128i
- *     holds the same state word of four independent inputs, so every vector
- *     instruction advances four compressions.
- * Functions carry target("sse4.1") so the file needs no global -m flags; the
- * dispatcher only calls them when the CPU reports SSE4.1.
+ * BLAKE3 with SSE4.1: the 128-bit template (blake3_x4_template.h; the
+ * compression function of specification section 2.2, vectorised as in
+ * section 5.3) instantiated with target("sse4.1"), so the file needs no
+ * global -m flags. The dispatcher only calls it when the CPU has SSE4.1.
+ * Rotations by 16 and 8 bits move whole bytes (one byte shuffle); rotations
+ * by 12 and 7 are two shifts and an OR.
  */
 #include "blake3_internal.h"
 
 #if defined(__x86_64__)
+
+#define X4_TARGET __attribute__((target("sse4.1")))
+#define X4_NAME(suffix) stele_blake3_sse41_##suffix
+
 #include <immintrin.h>
 
-#define SSE41_TARGET __attribute__((target("sse4.1")))
-
-SSE41_TARGET static inline __m128i vadd(__m128i a, __m128i b) { return _mm_add_epi32(a, b); }
-SSE41_TARGET static inline __m128i vxor(__m128i a, __m128i b) { return _mm_xor_si128(a, b); }
-
-/* Rotations right by 16 and 8 move whole bytes: one byte shuffle. */
-SSE41_TARGET static inline __m128i rotr16(__m128i x) {
+X4_TARGET static inline __m128i x4_rotr16(__m128i x) {
     return _mm_shuffle_epi8(x, _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
 }
-SSE41_TARGET static inline __m128i rotr8(__m128i x) {
+X4_TARGET static inline __m128i x4_rotr8(__m128i x) {
     return _mm_shuffle_epi8(x, _mm_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
 }
-SSE41_TARGET static inline __m128i rotr12(__m128i x) {
+X4_TARGET static inline __m128i x4_rotr12(__m128i x) {
     return _mm_or_si128(_mm_srli_epi32(x, 12), _mm_slli_epi32(x, 20));
 }
-SSE41_TARGET static inline __m128i rotr7(__m128i x) {
+X4_TARGET static inline __m128i x4_rotr7(__m128i x) {
     return _mm_or_si128(_mm_srli_epi32(x, 7), _mm_slli_epi32(x, 25));
 }
 
-/* ---- one block, rows in registers --------------------------------------- */
-
-/* The first and second halves of G, applied to four columns at once. */
-SSE41_TARGET static inline void g_first(__m128i *a, __m128i *b, __m128i *c, __m128i *d, __m128i m) {
-    *a = vadd(vadd(*a, *b), m);
-    *d = rotr16(vxor(*d, *a));
-    *c = vadd(*c, *d);
-    *b = rotr12(vxor(*b, *c));
-}
-SSE41_TARGET static inline void g_second(__m128i *a, __m128i *b, __m128i *c, __m128i *d, __m128i m) {
-    *a = vadd(vadd(*a, *b), m);
-    *d = rotr8(vxor(*d, *a));
-    *c = vadd(*c, *d);
-    *b = rotr7(vxor(*b, *c));
-}
-
-/* Row 1 rotated left one lane, row 2 two, row 3 three: lane i of the rows
- * then holds diagonal i = (v[i], v[4 + (i+1)%4], v[8 + (i+2)%4], v[12 + (i+3)%4]). */
-SSE41_TARGET static inline void diagonalize(__m128i *b, __m128i *c, __m128i *d) {
-    *b = _mm_shuffle_epi32(*b, _MM_SHUFFLE(0, 3, 2, 1));
-    *c = _mm_shuffle_epi32(*c, _MM_SHUFFLE(1, 0, 3, 2));
-    *d = _mm_shuffle_epi32(*d, _MM_SHUFFLE(2, 1, 0, 3));
-}
-SSE41_TARGET static inline void undiagonalize(__m128i *b, __m128i *c, __m128i *d) {
-    *b = _mm_shuffle_epi32(*b, _MM_SHUFFLE(2, 1, 0, 3));
-    *c = _mm_shuffle_epi32(*c, _MM_SHUFFLE(1, 0, 3, 2));
-    *d = _mm_shuffle_epi32(*d, _MM_SHUFFLE(0, 3, 2, 1));
-}
-
-SSE41_TARGET static inline __m128i gather4(const uint32_t m[16], uint8_t i0, uint8_t i1, uint8_t i2, uint8_t i3) {
-    return _mm_setr_epi32((int)m[i0], (int)m[i1], (int)m[i2], (int)m[i3]);
-}
-
-SSE41_TARGET static inline void row_round(__m128i rows[4], const uint32_t m[16], const uint8_t s[16]) {
-    g_first(&rows[0], &rows[1], &rows[2], &rows[3], gather4(m, s[0], s[2], s[4], s[6]));
-    g_second(&rows[0], &rows[1], &rows[2], &rows[3], gather4(m, s[1], s[3], s[5], s[7]));
-    diagonalize(&rows[1], &rows[2], &rows[3]);
-    g_first(&rows[0], &rows[1], &rows[2], &rows[3], gather4(m, s[8], s[10], s[12], s[14]));
-    g_second(&rows[0], &rows[1], &rows[2], &rows[3], gather4(m, s[9], s[11], s[13], s[15]));
-    undiagonalize(&rows[1], &rows[2], &rows[3]);
-}
-
-SSE41_TARGET static inline void row_compress(__m128i rows[4], const uint32_t cv[8], const uint8_t block[64],
-                                             uint8_t block_len, uint64_t counter, uint8_t flags) {
-    uint32_t m[16];
-    memcpy(m, block, sizeof m); /* x86 is little-endian: the words are the bytes */
-    rows[0] = _mm_loadu_si128((const __m128i *)&cv[0]);
-    rows[1] = _mm_loadu_si128((const __m128i *)&cv[4]);
-    rows[2] = _mm_loadu_si128((const __m128i *)&BLAKE3_IV[0]);
-    rows[3] = _mm_setr_epi32((int)(uint32_t)counter, (int)(uint32_t)(counter >> 32), (int)block_len, (int)flags);
-    for (int r = 0; r < 7; r++) row_round(rows, m, BLAKE3_SCHEDULE[r]);
-}
-
-SSE41_TARGET void stele_blake3_sse41_compress_in_place(uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
-                                                 uint64_t counter, uint8_t flags) {
-    __m128i rows[4];
-    row_compress(rows, cv, block, block_len, counter, flags);
-    _mm_storeu_si128((__m128i *)&cv[0], vxor(rows[0], rows[2]));
-    _mm_storeu_si128((__m128i *)&cv[4], vxor(rows[1], rows[3]));
-}
-
-SSE41_TARGET void stele_blake3_sse41_compress_xof(const uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
-                                            uint64_t counter, uint8_t flags, uint8_t out[64]) {
-    __m128i rows[4];
-    row_compress(rows, cv, block, block_len, counter, flags);
-    _mm_storeu_si128((__m128i *)&out[0], vxor(rows[0], rows[2]));
-    _mm_storeu_si128((__m128i *)&out[16], vxor(rows[1], rows[3]));
-    _mm_storeu_si128((__m128i *)&out[32], vxor(rows[2], _mm_loadu_si128((const __m128i *)&cv[0])));
-    _mm_storeu_si128((__m128i *)&out[48], vxor(rows[3], _mm_loadu_si128((const __m128i *)&cv[4])));
-}
-
-/* ---- four inputs, transposed ---------------------------------------------- */
-
-/* G on state words a, b, c, d of four inputs at once. */
-SSE41_TARGET static inline void g4(__m128i v[16], int a, int b, int c, int d, __m128i mx, __m128i my) {
-    v[a] = vadd(vadd(v[a], v[b]), mx);
-    v[d] = rotr16(vxor(v[d], v[a]));
-    v[c] = vadd(v[c], v[d]);
-    v[b] = rotr12(vxor(v[b], v[c]));
-    v[a] = vadd(vadd(v[a], v[b]), my);
-    v[d] = rotr8(vxor(v[d], v[a]));
-    v[c] = vadd(v[c], v[d]);
-    v[b] = rotr7(vxor(v[b], v[c]));
-}
-
-SSE41_TARGET static inline void round4(__m128i v[16], const __m128i m[16], const uint8_t s[16]) {
-    g4(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-    g4(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-    g4(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-    g4(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-    g4(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-    g4(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-    g4(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-    g4(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-}
-
-/* In place: rows (a0 a1 a2 a3), (b..), (c..), (d..) become columns
- * (a0 b0 c0 d0), (a1 b1 c1 d1), ... */
-SSE41_TARGET static inline void transpose4(__m128i *w, __m128i *x, __m128i *y, __m128i *z) {
-    __m128i wx_low = _mm_unpacklo_epi32(*w, *x);  /* w0 x0 w1 x1 */
-    __m128i wx_high = _mm_unpackhi_epi32(*w, *x); /* w2 x2 w3 x3 */
-    __m128i yz_low = _mm_unpacklo_epi32(*y, *z);
-    __m128i yz_high = _mm_unpackhi_epi32(*y, *z);
-    *w = _mm_unpacklo_epi64(wx_low, yz_low);   /* w0 x0 y0 z0 */
-    *x = _mm_unpackhi_epi64(wx_low, yz_low);   /* w1 x1 y1 z1 */
-    *y = _mm_unpacklo_epi64(wx_high, yz_high); /* w2 x2 y2 z2 */
-    *z = _mm_unpackhi_epi64(wx_high, yz_high); /* w3 x3 y3 z3 */
-}
-
-/* m[w] = message word w of block `offset` of each of the four inputs. */
-SSE41_TARGET static inline void load_messages4(const uint8_t *const inputs[4], size_t offset, __m128i m[16]) {
-    for (int quarter = 0; quarter < 4; quarter++) {
-        for (int lane = 0; lane < 4; lane++) {
-            m[4 * quarter + lane] = _mm_loadu_si128((const __m128i *)(inputs[lane] + offset + 16 * quarter));
-        }
-        transpose4(&m[4 * quarter], &m[4 * quarter + 1], &m[4 * quarter + 2], &m[4 * quarter + 3]);
-    }
-}
-
-SSE41_TARGET static void hash4(const uint8_t *const inputs[4], size_t blocks, const blake3_batch *batch,
-                               uint64_t counter, uint8_t *out) {
-    __m128i h[8];
-    for (int i = 0; i < 8; i++) h[i] = _mm_set1_epi32((int)batch->key[i]);
-    uint64_t step = batch->increment_counter ? 1 : 0;
-    uint64_t c0 = counter, c1 = counter + step, c2 = counter + 2 * step, c3 = counter + 3 * step;
-    __m128i counter_low = _mm_setr_epi32((int)(uint32_t)c0, (int)(uint32_t)c1, (int)(uint32_t)c2, (int)(uint32_t)c3);
-    __m128i counter_high = _mm_setr_epi32((int)(uint32_t)(c0 >> 32), (int)(uint32_t)(c1 >> 32),
-                                          (int)(uint32_t)(c2 >> 32), (int)(uint32_t)(c3 >> 32));
-    uint8_t block_flags = batch->flags | batch->flags_start;
-    for (size_t b = 0; b < blocks; b++) {
-        if (b + 1 == blocks) block_flags |= batch->flags_end;
-        __m128i m[16];
-        load_messages4(inputs, b * STELE_BLAKE3_BLOCK_LEN, m);
-        __m128i v[16] = {
-            h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
-            _mm_set1_epi32((int)BLAKE3_IV[0]), _mm_set1_epi32((int)BLAKE3_IV[1]),
-            _mm_set1_epi32((int)BLAKE3_IV[2]), _mm_set1_epi32((int)BLAKE3_IV[3]),
-            counter_low, counter_high,
-            _mm_set1_epi32(STELE_BLAKE3_BLOCK_LEN), _mm_set1_epi32(block_flags),
-        };
-        for (int r = 0; r < 7; r++) round4(v, m, BLAKE3_SCHEDULE[r]);
-        for (int i = 0; i < 8; i++) h[i] = vxor(v[i], v[i + 8]);
-        block_flags = batch->flags;
-    }
-    /* h[w] holds word w of the four chaining values; turn it back into four
-     * consecutive 32-byte values. */
-    transpose4(&h[0], &h[1], &h[2], &h[3]);
-    transpose4(&h[4], &h[5], &h[6], &h[7]);
-    for (int lane = 0; lane < 4; lane++) {
-        _mm_storeu_si128((__m128i *)(out + 32 * lane), h[lane]);
-        _mm_storeu_si128((__m128i *)(out + 32 * lane + 16), h[4 + lane]);
-    }
-}
-
-SSE41_TARGET void stele_blake3_sse41_hash_many(const uint8_t *const *inputs, size_t count, size_t blocks,
-                                               const blake3_batch *batch, uint8_t *out) {
-    uint64_t counter = batch->counter;
-    uint64_t step = batch->increment_counter ? 1 : 0;
-    while (count >= 4) {
-        hash4(inputs, blocks, batch, counter, out);
-        inputs += 4;
-        count -= 4;
-        counter += 4 * step;
-        out += 4 * 32;
-    }
-    for (; count > 0; count--, inputs++, counter += step, out += 32) {
-        uint32_t cv[8];
-        memcpy(cv, batch->key, sizeof cv);
-        for (size_t b = 0; b < blocks; b++) {
-            uint8_t flags = batch->flags;
-            if (b == 0) flags |= batch->flags_start;
-            if (b + 1 == blocks) flags |= batch->flags_end;
-            stele_blake3_sse41_compress_in_place(cv, *inputs + b * STELE_BLAKE3_BLOCK_LEN, STELE_BLAKE3_BLOCK_LEN,
-                                    counter, flags);
-        }
-        memcpy(out, cv, sizeof cv);
-    }
-}
+#include "blake3_x4_template.h"
 
 const blake3_implementation stele_blake3_sse41_implementation = {
     .compress_in_place = stele_blake3_sse41_compress_in_place,

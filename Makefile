@@ -1,0 +1,48 @@
+# Stele: `make run` and `make test` do all the set-up on a fresh Debian machine.
+SWIFT ?= swift
+# System packages: the two C libraries, pkg-config to find them, and the tools the tests use.
+APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config b3sum
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DATA_DIR ?= data
+BENCH_FLAGS ?=
+
+.PHONY: deps build run test bench soak clean
+
+## deps: install the missing system packages with apt-get
+deps:
+	@missing=""; for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: the release binary
+build: deps
+	$(SWIFT) build -c release --product stele
+
+## run: build, then check the embedded default data directory and follow its records
+run: build
+	./.build/release/stele init $(DATA_DIR)
+	@echo "stele serve (HTTP) is not built yet; following $(DATA_DIR) with stele dump --follow (Ctrl-C stops)"
+	./.build/release/stele dump $(DATA_DIR) --follow --json
+
+## test: every test (unit, integration, crash and fault injection)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: micro-benchmarks (medians) beside the disk's own fsync rate
+bench: deps
+	$(SWIFT) build -c release --product stele-bench
+	./.build/release/stele-bench $(BENCH_FLAGS)
+
+## soak: many more kill -9 cycles than `make test` runs
+soak: deps
+	$(SWIFT) build --build-tests
+	STELE_KILL_CYCLES=200 $(SWIFT) test --skip-build --filter KillNineTests
+
+clean:
+	rm -rf .build
