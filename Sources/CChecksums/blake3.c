@@ -40,6 +40,10 @@ static bool cpu_supports(stele_blake3_implementation implementation) {
         unsigned needed = STELE_CPU_SSE41 | STELE_CPU_AVX2;
         return (stele_cpu_features() & needed) == needed;
     }
+    case STELE_BLAKE3_AVX512: {
+        unsigned needed = STELE_CPU_SSE41 | STELE_CPU_AVX2 | STELE_CPU_AVX512;
+        return (stele_cpu_features() & needed) == needed;
+    }
 #endif
     default:
         return false;
@@ -53,13 +57,20 @@ static const blake3_implementation *implementation_table(stele_blake3_implementa
         return &stele_blake3_sse41_implementation;
     case STELE_BLAKE3_AVX2:
         return &stele_blake3_avx2_implementation;
+    case STELE_BLAKE3_AVX512:
+        return &stele_blake3_avx512_implementation;
 #endif
     default:
         return &stele_blake3_portable_implementation;
     }
 }
 
+bool stele_blake3_has_implementation(stele_blake3_implementation implementation) {
+    return cpu_supports(implementation);
+}
+
 stele_blake3_implementation stele_blake3_best_implementation(void) {
+    if (cpu_supports(STELE_BLAKE3_AVX512)) return STELE_BLAKE3_AVX512;
     if (cpu_supports(STELE_BLAKE3_AVX2)) return STELE_BLAKE3_AVX2;
     if (cpu_supports(STELE_BLAKE3_SSE41)) return STELE_BLAKE3_SSE41;
     return STELE_BLAKE3_PORTABLE;
@@ -367,6 +378,27 @@ void stele_blake3_finalize(const stele_blake3_hasher *self, uint8_t *out, size_t
 }
 
 void stele_blake3_hash(const void *input, size_t input_len, uint8_t out[STELE_BLAKE3_OUT_LEN]) {
+    if (input_len <= STELE_BLAKE3_CHUNK_LEN) {
+        /* One chunk, which is the root: chain its blocks directly. The first
+         * 32 bytes of root output block 0 are the chaining-value words of
+         * the last block's compression with ROOT (and counter 0). */
+        const blake3_implementation *impl = active();
+        const uint8_t *block = (const uint8_t *)input;
+        uint32_t cv[8];
+        memcpy(cv, BLAKE3_IV, sizeof cv);
+        uint8_t flags = BLAKE3_CHUNK_START;
+        while (input_len > STELE_BLAKE3_BLOCK_LEN) {
+            impl->compress_in_place(cv, block, STELE_BLAKE3_BLOCK_LEN, 0, flags);
+            flags = 0;
+            block += STELE_BLAKE3_BLOCK_LEN;
+            input_len -= STELE_BLAKE3_BLOCK_LEN;
+        }
+        uint8_t last_block[STELE_BLAKE3_BLOCK_LEN] = {0};
+        if (input_len > 0) memcpy(last_block, block, input_len);
+        impl->compress_in_place(cv, last_block, (uint8_t)input_len, 0, flags | BLAKE3_CHUNK_END | BLAKE3_ROOT);
+        blake3_store_words(out, cv, 8);
+        return;
+    }
     stele_blake3_hasher hasher;
     stele_blake3_init(&hasher);
     stele_blake3_update(&hasher, input, input_len);

@@ -94,15 +94,29 @@ extern const blake3_implementation stele_blake3_portable_implementation;
 #if defined(__x86_64__)
 extern const blake3_implementation stele_blake3_sse41_implementation;
 extern const blake3_implementation stele_blake3_avx2_implementation;
+extern const blake3_implementation stele_blake3_avx512_implementation;
 
-/* The SSE4.1 entry points, which the AVX2 implementation reuses for single
- * blocks and for the inputs left over after its 8-wide batches. */
+/* The SSE4.1 entry points (the AVX2 implementation reuses them for single
+ * blocks and for the inputs left over after its 8-wide batches), and the
+ * AVX2 one. */
 void stele_blake3_sse41_compress_in_place(uint32_t cv[8], const uint8_t block[STELE_BLAKE3_BLOCK_LEN],
                                           uint8_t block_len, uint64_t counter, uint8_t flags);
 void stele_blake3_sse41_compress_xof(const uint32_t cv[8], const uint8_t block[STELE_BLAKE3_BLOCK_LEN],
                                      uint8_t block_len, uint64_t counter, uint8_t flags, uint8_t out[64]);
 void stele_blake3_sse41_hash_many(const uint8_t *const *inputs, size_t count, size_t blocks,
                                   const blake3_batch *batch, uint8_t *out);
+void stele_blake3_avx2_hash_many(const uint8_t *const *inputs, size_t count, size_t blocks,
+                                 const blake3_batch *batch, uint8_t *out);
+
+/* The AVX-512 entry points (128-bit rows and lanes, 256-bit lanes). */
+void stele_blake3_avx512_x4_compress_in_place(uint32_t cv[8], const uint8_t block[STELE_BLAKE3_BLOCK_LEN],
+                                              uint8_t block_len, uint64_t counter, uint8_t flags);
+void stele_blake3_avx512_x4_compress_xof(const uint32_t cv[8], const uint8_t block[STELE_BLAKE3_BLOCK_LEN],
+                                         uint8_t block_len, uint64_t counter, uint8_t flags, uint8_t out[64]);
+void stele_blake3_avx512_x4_hash_many(const uint8_t *const *inputs, size_t count, size_t blocks,
+                                      const blake3_batch *batch, uint8_t *out);
+void stele_blake3_avx512_x8_hash_many(const uint8_t *const *inputs, size_t count, size_t blocks,
+                                      const blake3_batch *batch, uint8_t *out);
 #endif
 
 #endif

@@ -2,7 +2,8 @@
  * Run-time CPU feature detection (private to CChecksums).
  *
  * Uses the compiler's CPUID-based detection (__builtin_cpu_supports), which
- * also checks that the operating system saves the AVX register state. The
+ * also checks that the operating system saves the AVX and AVX-512 register
+ * state. The
  * answer is computed once and cached in an atomic; concurrent first calls
  * compute the same value, so the race is benign.
  */
@@ -20,6 +21,7 @@ static unsigned detect_features(void) {
     if (__builtin_cpu_supports("sse4.2")) features |= STELE_CPU_SSE42;
     if (__builtin_cpu_supports("pclmul")) features |= STELE_CPU_PCLMUL;
     if (__builtin_cpu_supports("avx2")) features |= STELE_CPU_AVX2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) features |= STELE_CPU_AVX512;
     return features;
 }
 #else

@@ -13,6 +13,7 @@ enum stele_cpu_feature {
     STELE_CPU_SSE42 = 1u << 2,
     STELE_CPU_PCLMUL = 1u << 3,
     STELE_CPU_AVX2 = 1u << 4,
+    STELE_CPU_AVX512 = 1u << 5, /* AVX-512 F and VL */
 };
 
 /* The features of the CPU we run on, as a mask of stele_cpu_feature bits.

@@ -18,11 +18,13 @@ package final class FaultInjectingFileSystem: FileSystem, Sendable {
     /// The file system calls are forwarded to.
     package let base: any FileSystem
 
+    /// An injected fault and how many matching calls it has seen.
     private struct ArmedFault {
         var fault: Fault
         var matchingCalls = 0
     }
 
+    /// Everything the lock guards: faults, counters, and the path each open handle was opened with.
     private struct State {
         var faults: [ArmedFault] = []
         var counts: [FileOperation: Int] = [:]

@@ -86,14 +86,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         try state.withLock { s throws(Errno) -> Int in
             let inode = try s.openFile(file).inode
             guard offset >= 0 else { throw .invalidArgument }
-            let content = s.inodes[inode]?.current ?? []
-            guard offset < content.count else { return 0 }
-            let start = Int(offset)
-            let count = min(buffer.count, content.count - start)
-            content.withUnsafeBytes { source in
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + count)]))
-            }
-            return count
+            guard offset < Int64(SimulatedFileSystemState.maximumFileSize) else { return 0 }
+            return s.inodes[inode]?.current.read(into: buffer, at: Int(offset)) ?? 0
         }
     }
 
@@ -177,7 +171,7 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     package func contentsOfDirectory(_ path: FilePath) throws(Errno) -> [String] {
         try state.withLock { s throws(Errno) -> [String] in
             let directory = try s.existingDirectory(path)
-            return Array(s.directories[directory]?.current.keys ?? [:].keys)
+            return s.directories[directory].map { Array($0.current.keys) } ?? []
         }
     }
 
@@ -201,11 +195,9 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             if replaced == moving { return }  // two names of one file: POSIX does nothing
             let (fromDirectory, fromName) = try s.split(source)
             let (toDirectory, toName) = try s.split(destination)
-            // Hold a reference so the file is not collected between the two steps.
-            s.inodes[inode]?.openHandles += 1
+            // Link the new name first, so the file always has a name and is never collected.
+            s.setCurrent(.file(inode), named: toName, in: toDirectory)
             s.setCurrent(nil, named: fromName, in: fromDirectory)
-            s.setCurrent(moving, named: toName, in: toDirectory)
-            s.inodes[inode]?.openHandles -= 1
         }
     }
 
@@ -261,7 +253,7 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     package func contents(of path: FilePath) -> [UInt8]? {
         state.withLock { s in
             guard case .file(let inode)? = (try? s.entry(at: path)) ?? nil else { return nil }
-            return s.inodes[inode]?.current
+            return s.inodes[inode]?.current.bytes
         }
     }
 
@@ -272,7 +264,7 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             guard let (directory, name) = try? s.split(path),
                 case .file(let inode)? = s.directories[directory]?.durable[name]
             else { return nil }
-            return s.inodes[inode]?.durable
+            return s.inodes[inode]?.durable.bytes
         }
     }
 
@@ -295,7 +287,7 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             if s.directories[directory]?.durable[name] != .file(inode) {
                 s.setDurable(.file(inode), named: name, in: directory)
             }
-            s.inodes[inode]?.current = bytes
+            s.inodes[inode]?.current = SimulatedFileContent(bytes)
             s.inodes[inode]?.synchronize()
         }
     }

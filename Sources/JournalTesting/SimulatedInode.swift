@@ -17,8 +17,8 @@ struct SimulatedInode: Sendable {
     /// The size of a disk sector: the unit a torn write keeps or loses.
     static let sectorSize = 512
 
-    var current: [UInt8] = []
-    var durable: [UInt8] = []
+    var current = SimulatedFileContent()
+    var durable = SimulatedFileContent()
     var unsynced: [Change] = []
 
     /// How many names in `current` directory entries refer to this file.
@@ -56,7 +56,7 @@ struct SimulatedInode: Sendable {
     }
 
     /// What the disk holds for this file after a power cut in `mode`.
-    func contentAfterPowerCut(_ mode: PowerCutMode, using generator: inout SplitMix64) -> [UInt8] {
+    func contentAfterPowerCut(_ mode: PowerCutMode, using generator: inout SplitMix64) -> SimulatedFileContent {
         switch mode {
         case .dropUnsynced:
             return durable
@@ -72,25 +72,15 @@ struct SimulatedInode: Sendable {
     }
 
     /// Applies `change` to `content`.
-    static func apply(_ change: Change, to content: inout [UInt8]) {
+    static func apply(_ change: Change, to content: inout SimulatedFileContent) {
         switch change {
-        case .write(let offset, let bytes):
-            let end = offset + bytes.count
-            if content.count < end {
-                content.append(contentsOf: repeatElement(0, count: end - content.count))
-            }
-            content.replaceSubrange(offset..<end, with: bytes)
-        case .resize(let length):
-            if length < content.count {
-                content.removeLast(content.count - length)
-            } else {
-                content.append(contentsOf: repeatElement(0, count: length - content.count))
-            }
+        case .write(let offset, let bytes): content.write(bytes[...], at: offset)
+        case .resize(let length): content.resize(to: length)
         }
     }
 
     /// Drops `change`, applies it whole or, for a write, applies a torn part of it.
-    private static func applyRandomly(_ change: Change, to content: inout [UInt8], using generator: inout SplitMix64) {
+    private static func applyRandomly(_ change: Change, to content: inout SimulatedFileContent, using generator: inout SplitMix64) {
         guard case .write(let offset, let bytes) = change else {
             if generator.coin() { apply(change, to: &content) }
             return
@@ -109,7 +99,7 @@ struct SimulatedInode: Sendable {
                 if generator.coin() { apply(change, to: &content) }
             } else {
                 let cut = boundaries[generator.below(boundaries.count)]
-                apply(.write(offset: offset, bytes: Array(bytes[0..<(cut - offset)])), to: &content)
+                content.write(bytes[0..<(cut - offset)], at: offset)
             }
         default:
             // Torn anywhere: each sector the write touched independently made it or not.
@@ -119,7 +109,7 @@ struct SimulatedInode: Sendable {
                 let low = max(offset, sectorStart)
                 let high = min(end, sectorStart + sectorSize)
                 if generator.coin() {
-                    apply(.write(offset: low, bytes: Array(bytes[(low - offset)..<(high - offset)])), to: &content)
+                    content.write(bytes[(low - offset)..<(high - offset)], at: low)
                 }
                 sectorStart += sectorSize
             }

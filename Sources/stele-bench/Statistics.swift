@@ -18,3 +18,15 @@ enum Statistics {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }
+
+/// Fixed-width text for the benchmark table (Foundation's `%@` is unreliable on Linux).
+enum Column {
+    static func text(_ value: String, _ width: Int) -> String {
+        value.count >= width ? value : value + String(repeating: " ", count: width - value.count)
+    }
+
+    static func number(_ value: Double, _ width: Int, decimals: Int = 0) -> String {
+        let formatted = String(format: "%.\(decimals)f", value)
+        return formatted.count >= width ? formatted : String(repeating: " ", count: width - formatted.count) + formatted
+    }
+}

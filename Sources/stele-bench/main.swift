@@ -18,15 +18,16 @@ if options.sections.contains("disk") {
         }
         let rate = Statistics.median(runs.map(\.rate))
         if !preallocated { rawRate = rate }
-        print(String(format: "disk   write+fdatasync 256 B, %@  %8.0f ops/s  p50 %6.0f us  p99 %6.0f us",
-                     preallocated ? "preallocated file" : "file grows       ", rate,
-                     Statistics.median(runs.map(\.p50)), Statistics.median(runs.map(\.p99))))
+        print("disk   write+fdatasync 256 B, \(Column.text(preallocated ? "preallocated file" : "file grows", 18))"
+            + "\(Column.number(rate, 9)) ops/s  p50 \(Column.number(Statistics.median(runs.map(\.p50)), 6)) us"
+            + "  p99 \(Column.number(Statistics.median(runs.map(\.p99)), 6)) us")
     }
 }
 
 if options.sections.contains("checksums") {
     for figure in ChecksumBenchmark.run(repetitions: options.repetitions) {
-        print(String(format: "sum    %-22@ %8d B  %7.2f GB/s", figure.name, figure.size, figure.gigabytesPerSecond))
+        print("sum    \(Column.text(figure.name, 24))\(Column.number(Double(figure.size), 8)) B"
+            + "  \(Column.number(figure.gigabytesPerSecond, 7, decimals: 2)) GB/s")
     }
 }
 
@@ -39,10 +40,11 @@ if options.sections.contains("append") {
                     directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds))
             }
             let rate = Statistics.median(figures.map(\.rate))
-            print(String(format: "append %-9@ %3d appenders  %8.0f appends/s  %6.2fx raw  p50 %6.0f us  p99 %6.0f us  %5.1f req/fsync",
-                         durability.rawValue, appenders, rate, rawRate > 0 ? rate / rawRate : 0,
-                         Statistics.median(figures.map(\.p50)), Statistics.median(figures.map(\.p99)),
-                         Statistics.median(figures.map(\.requestsPerFsync))))
+            print("append \(Column.text(durability.rawValue, 10))\(Column.number(Double(appenders), 3)) appenders"
+                + "\(Column.number(rate, 9)) appends/s \(Column.number(rawRate > 0 ? rate / rawRate : 0, 6, decimals: 2))x raw"
+                + "  p50 \(Column.number(Statistics.median(figures.map(\.p50)), 6)) us"
+                + "  p99 \(Column.number(Statistics.median(figures.map(\.p99)), 6)) us"
+                + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync")
         }
     }
 }
@@ -50,7 +52,7 @@ if options.sections.contains("append") {
 if options.sections.contains("recovery") {
     let result = try await RecoveryBenchmark.run(
         directory: options.directory, bytes: options.recoveryBytes, repetitions: options.repetitions)
-    print(String(format: "open   %d MiB journal, warm cache  %6.2f GB/s  (%.3f s)  RSS %.1f MiB",
-                 options.recoveryBytes >> 20, result.gigabytesPerSecond, result.seconds, result.residentMiB))
-    print(String(format: "open   empty journal  %6.2f ms", result.emptyOpenMilliseconds))
+    print("open   \(options.recoveryBytes >> 20) MiB journal, warm cache \(Column.number(result.gigabytesPerSecond, 7, decimals: 2)) GB/s"
+        + "  (\(Column.number(result.seconds, 0, decimals: 3)) s)  RSS \(Column.number(result.residentMiB, 0, decimals: 1)) MiB")
+    print("open   empty journal \(Column.number(result.emptyOpenMilliseconds, 7, decimals: 2)) ms")
 }

@@ -68,9 +68,13 @@ typedef enum {
     STELE_BLAKE3_PORTABLE = 0,
     STELE_BLAKE3_SSE41 = 1,
     STELE_BLAKE3_AVX2 = 2,
+    /* AVX-512 F+VL: the SSE4.1/AVX2 algorithms with one-instruction rotations. */
+    STELE_BLAKE3_AVX512 = 3,
 } stele_blake3_implementation;
 stele_blake3_implementation stele_blake3_best_implementation(void);
 bool stele_blake3_use_implementation(stele_blake3_implementation implementation);
+/* Whether this CPU can run the implementation. */
+bool stele_blake3_has_implementation(stele_blake3_implementation implementation);
 
 #ifdef __cplusplus
 }

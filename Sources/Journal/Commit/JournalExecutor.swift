@@ -12,9 +12,11 @@ import Musl
 /// append that arrived while the previous fsync was in flight shares the next.
 package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `jobs`, `stopping` and `idleHandler` are guarded by `mutex`;
-    // `thread` is written once before any job can be enqueued.
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    // `thread` is written once before any job can be enqueued. The mutex and
+    // condition live in allocated memory: passing a stored property inout to
+    // pthread calls would hold a Swift exclusive access across the wait.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var jobs: [Work] = []
     private var stopping = false
     private var thread = pthread_t()
@@ -27,32 +29,38 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     package init(name: String) {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        condition.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
         let box = Unmanaged.passRetained(self)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
-        let created = pthread_create(&thread, &attributes, { context in
+        var handle = pthread_t()
+        let created = pthread_create(&handle, &attributes, { context in
             let executor = Unmanaged<JournalExecutor>.fromOpaque(context!).takeRetainedValue()
             executor.run()
             return nil
         }, box.toOpaque())
         pthread_attr_destroy(&attributes)
         precondition(created == 0, "cannot start the journal thread: \(created)")
+        thread = handle
     }
 
     deinit {
-        pthread_cond_destroy(&condition)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
     }
 
     /// Sets the work to do whenever the queue runs dry. It returns whether it
     /// did something (then the queue is checked again before sleeping).
     /// Called from the executor's own thread.
     package func setIdleHandler(_ handler: @escaping () -> Bool) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         idleHandler = handler
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     package func enqueue(_ job: consuming ExecutorJob) {
@@ -72,11 +80,11 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func submit(_ work: Work) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         jobs.append(work)
         let wake = jobs.count == 1
-        pthread_mutex_unlock(&mutex)
-        if wake { pthread_cond_signal(&condition) }
+        pthread_mutex_unlock(mutex)
+        if wake { pthread_cond_signal(condition) }
     }
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -92,33 +100,33 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Stops the thread once the queued jobs have run. Jobs enqueued later never run.
     package func shutdown() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         stopping = true
-        pthread_mutex_unlock(&mutex)
-        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(mutex)
+        pthread_cond_signal(condition)
     }
 
     private func run() {
         var batch: [Work] = []
         batch.reserveCapacity(256)
         while true {
-            pthread_mutex_lock(&mutex)
+            pthread_mutex_lock(mutex)
             if jobs.isEmpty {
                 let handler = idleHandler
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 if let handler, handler() { continue }
-                pthread_mutex_lock(&mutex)
+                pthread_mutex_lock(mutex)
                 while jobs.isEmpty && !stopping {
-                    pthread_cond_wait(&condition, &mutex)
+                    pthread_cond_wait(condition, mutex)
                 }
                 if jobs.isEmpty && stopping {
                     idleHandler = nil
-                    pthread_mutex_unlock(&mutex)
+                    pthread_mutex_unlock(mutex)
                     return
                 }
             }
             swap(&batch, &jobs)
-            pthread_mutex_unlock(&mutex)
+            pthread_mutex_unlock(mutex)
             let executor = asUnownedSerialExecutor()
             for work in batch {
                 switch work {

@@ -3,6 +3,7 @@ import JournalTesting
 import SystemPackage
 import Testing
 
+/// Faults fire at exactly the chosen I/O, once or forever, and a SQLite-style loop over them terminates.
 @Suite("FaultInjectingFileSystem fails the calls it is told to")
 struct FaultInjectingFileSystemTests {
     typealias IO = FileLayerTestIO

@@ -3,6 +3,7 @@ import JournalTesting
 import SystemPackage
 import Testing
 
+/// Both test file systems stay consistent when many tasks use them at once.
 @Suite("The test file layer is safe to share between tasks")
 struct FileLayerConcurrencyTests {
     @Test func concurrentWritersAndFaultChecks_neitherCrashNorLoseCounts() async throws {

@@ -3,6 +3,7 @@ import JournalTesting
 import SystemPackage
 import Testing
 
+/// With a capacity, writes fail with ENOSPC after writing what fits, and succeed again once space is freed.
 @Suite("SimulatedFileSystem runs out of space like a full disk")
 struct SimulatedFileSystemCapacityTests {
     typealias IO = FileLayerTestIO

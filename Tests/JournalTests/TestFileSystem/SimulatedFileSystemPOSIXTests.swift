@@ -3,6 +3,7 @@ import JournalTesting
 import SystemPackage
 import Testing
 
+/// The simulated file system answers every call as a POSIX file system would (errors included).
 @Suite("SimulatedFileSystem behaves like POSIX")
 struct SimulatedFileSystemPOSIXTests {
     typealias IO = FileLayerTestIO
@@ -33,6 +34,30 @@ struct SimulatedFileSystemPOSIXTests {
             try second.withUnsafeBytes { b in try fs.write(file, [a, b], at: 2) }
         }
         #expect(fs.contents(of: "/d/a") == [0, 0, 1, 2, 3])
+    }
+
+    @Test func largeFile_readsBackAcrossPages_andReadsZerosAfterACutAndExtension() throws {
+        let bytes = IO.pattern(10_000, seed: 3)
+        let file = try fs.open("/d/a", mode: .createExclusive)
+        defer { fs.close(file) }
+        try IO.write(fs, file, bytes, at: 0)
+        #expect(try IO.read(fs, file, count: 5000, at: 3000) == Array(bytes[3000..<8000]))
+        try fs.truncate(file, to: 5000)
+        try fs.truncate(file, to: 9000)
+        #expect(fs.contents(of: "/d/a") == Array(bytes.prefix(5000)) + [UInt8](repeating: 0, count: 4000))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func smallSyncedWrites_inAPreallocatedLargeFile_stayCheap() throws {
+        let file = try fs.open("/d/a", mode: .createExclusive)
+        defer { fs.close(file) }
+        try fs.allocate(file, upTo: 64 << 20)
+        for index in 0..<2000 {
+            try IO.write(fs, file, IO.pattern(100, seed: UInt8(truncatingIfNeeded: index)), at: Int64(index * 100))
+            try fs.synchronizeData(file)
+        }
+        _ = fs.powerCut(seed: 1, mode: .random)
+        #expect(try IO.read(fs, file, count: 100, at: 1999 * 100) == IO.pattern(100, seed: UInt8(truncatingIfNeeded: 1999)))
     }
 
     @Test(arguments: [FileOpenMode.readOnly, .readWrite])

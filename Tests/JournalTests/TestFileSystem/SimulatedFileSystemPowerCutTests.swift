@@ -3,6 +3,8 @@ import JournalTesting
 import SystemPackage
 import Testing
 
+/// After a simulated power cut, only synced data under synced names is guaranteed, and nothing
+/// appears that was never written.
 @Suite("SimulatedFileSystem keeps only what a power cut allows")
 struct SimulatedFileSystemPowerCutTests {
     typealias IO = FileLayerTestIO
@@ -114,7 +116,7 @@ struct SimulatedFileSystemPowerCutTests {
         }
     }
 
-    /// A write over synced data, at an offset and length that straddle sectors.
+    /// A test case: a write over synced data, at an offset and length that straddle sectors.
     struct Overwrite: Sendable, CustomTestStringConvertible {
         var oldLength: Int
         var offset: Int
