@@ -79,13 +79,7 @@ X4_TARGET static inline void row_compress(__m128i rows[4], const uint32_t cv[8],
     rows[1] = _mm_loadu_si128((const __m128i *)&cv[4]);
     rows[2] = _mm_loadu_si128((const __m128i *)&BLAKE3_IV[0]);
     rows[3] = _mm_setr_epi32((int)(uint32_t)counter, (int)(uint32_t)(counter >> 32), (int)block_len, (int)flags);
-    row_round(rows, m, BLAKE3_SCHEDULE[0]);
-    row_round(rows, m, BLAKE3_SCHEDULE[1]);
-    row_round(rows, m, BLAKE3_SCHEDULE[2]);
-    row_round(rows, m, BLAKE3_SCHEDULE[3]);
-    row_round(rows, m, BLAKE3_SCHEDULE[4]);
-    row_round(rows, m, BLAKE3_SCHEDULE[5]);
-    row_round(rows, m, BLAKE3_SCHEDULE[6]);
+    for (int r = 0; r < 7; r++) row_round(rows, m, BLAKE3_SCHEDULE[r]);
 }
 
 X4_TARGET void X4_NAME(compress_in_place)(uint32_t cv[8], const uint8_t block[64], uint8_t block_len,

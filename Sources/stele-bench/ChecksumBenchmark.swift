@@ -45,6 +45,7 @@ enum ChecksumBenchmark {
 
     private static func implementationName(_ implementation: stele_blake3_implementation) -> String {
         switch implementation {
+        case STELE_BLAKE3_AVX512: "avx512"
         case STELE_BLAKE3_AVX2: "avx2"
         case STELE_BLAKE3_SSE41: "sse4.1"
         default: "portable"

@@ -47,11 +47,19 @@ struct BLAKE3CommandLineTests {
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: b3sum)))
-    func blake3_matchesB3sum_onRandomLengths() throws {
+    func blake3_matchesB3sum_onRandomLengths_oneShotAndIncremental() throws {
         var random = SeededGenerator(seed: 0xB35E_1111)
-        for _ in 0..<12 {
-            let input = random.bytes(Int.random(in: 0...200_000, using: &random))
-            #expect(BLAKE3Hasher.hash(input).hex == (try Self.b3sum(input)), "\(input.count) bytes")
+        for round in 0..<12 {
+            let length = round == 0 ? 1_048_577 : Int.random(in: 0...200_000, using: &random)
+            let input = random.bytes(length)
+            let expected = try Self.b3sum(input)
+            #expect(BLAKE3Hasher.hash(input).hex == expected, "\(length) bytes")
+            // The same bytes fed in random pieces.
+            var pieces: [Int] = []
+            for _ in 0..<6 { pieces.append(Int.random(in: 1...70_000, using: &random)) }
+            var hasher = BLAKE3Hasher()
+            update(&hasher, with: input, pieces: pieces)
+            #expect(hasher.finalize().hex == expected, "\(length) bytes in pieces of \(pieces)")
         }
     }
 

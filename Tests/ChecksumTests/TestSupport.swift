@@ -27,25 +27,20 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// The BLAKE3 compression implementations, for forcing each in turn.
 enum BLAKE3Implementation: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case portable, sse41, avx2
+    case portable, sse41, avx2, avx512
 
     var cValue: stele_blake3_implementation {
         switch self {
         case .portable: STELE_BLAKE3_PORTABLE
         case .sse41: STELE_BLAKE3_SSE41
         case .avx2: STELE_BLAKE3_AVX2
+        case .avx512: STELE_BLAKE3_AVX512
         }
     }
 
     /// The implementations this CPU can run.
     static var available: [BLAKE3Implementation] {
-        allCases.filter { implementation in
-            switch implementation {
-            case .portable: true
-            case .sse41: stele_blake3_best_implementation().rawValue >= STELE_BLAKE3_SSE41.rawValue
-            case .avx2: stele_blake3_best_implementation().rawValue >= STELE_BLAKE3_AVX2.rawValue
-            }
-        }
+        allCases.filter { stele_blake3_has_implementation($0.cValue) }
     }
 
     /// Runs `body` with this implementation forced, then restores the best one.
