@@ -72,7 +72,9 @@ let package = Package(
         // Micro-benchmarks for `make bench`.
         .executableTarget(
             name: "stele-bench",
-            dependencies: ["Journal", "Checksums", "CChecksums"],
+            dependencies: [
+                "Journal", "Checksums", "CChecksums", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         // A child process for crash tests: appends under load and logs every acknowledgement.
         .executableTarget(

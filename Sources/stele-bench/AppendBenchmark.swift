@@ -21,7 +21,7 @@ enum AppendBenchmark {
     static func run(directory: String, durability: Durability, appenders: Int, seconds: Double) async throws -> Figure {
         let path = FilePath(directory).appending("append-\(durability.rawValue)-\(appenders)")
         removeTree(path.string)
-        let journal = try await Journal.open(at: path, options: JournalOptions(durability: durability))
+        let journal = try await Journal.open(at: path, options: JournalOptions(durability: durability), logger: quietLogger)
         let before = await journal.statistics()
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(seconds * 1000))

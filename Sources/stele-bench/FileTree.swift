@@ -1,3 +1,4 @@
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,3 +20,10 @@ func residentMebibytes() -> Double {
     }
     return Double(resident * Int(sysconf(Int32(_SC_PAGESIZE)))) / 1_048_576
 }
+
+/// Benchmarks log warnings only, so the table stays readable.
+let quietLogger: Logger = {
+    var logger = Logger(label: "stele.bench")
+    logger.logLevel = .warning
+    return logger
+}()

@@ -10,7 +10,7 @@ enum RecoveryBenchmark {
     {
         let path = FilePath(directory).appending("recovery")
         removeTree(path.string)
-        let writer = try await Journal.open(at: path, options: JournalOptions(durability: .group))
+        let writer = try await Journal.open(at: path, options: JournalOptions(durability: .group), logger: quietLogger)
         let record = AppendRecord(payload: AppendBenchmark.payload, isJSON: true)
         let batch = [AppendRecord](repeating: record, count: 1000)
         while writer.bounds.end < UInt64(bytes) {
@@ -23,7 +23,7 @@ enum RecoveryBenchmark {
         for _ in 0..<repetitions {
             let clock = ContinuousClock()
             let started = clock.now
-            let journal = try await Journal.open(at: path)
+            let journal = try await Journal.open(at: path, logger: quietLogger)
             timings.append(Statistics.seconds(clock.now - started))
             total = journal.bounds.end - journal.bounds.start
             resident = residentMebibytes()
@@ -35,11 +35,11 @@ enum RecoveryBenchmark {
         var emptyTimings: [Double] = []
         for _ in 0..<max(3, repetitions) {
             removeTree(emptyPath.string)
-            let created = try await Journal.open(at: emptyPath)
+            let created = try await Journal.open(at: emptyPath, logger: quietLogger)
             await created.close()
             let clock = ContinuousClock()
             let started = clock.now
-            let journal = try await Journal.open(at: emptyPath)
+            let journal = try await Journal.open(at: emptyPath, logger: quietLogger)
             emptyTimings.append(Statistics.seconds(clock.now - started) * 1000)
             await journal.close()
         }
