@@ -86,13 +86,17 @@ bool stele_blake3_use_implementation(stele_blake3_implementation implementation)
     return true;
 }
 
-static const blake3_implementation *active(void) {
+stele_blake3_implementation stele_blake3_current_implementation(void) {
     int chosen = atomic_load_explicit(&active_implementation, memory_order_relaxed);
     if (chosen < 0) {
         chosen = (int)stele_blake3_best_implementation();
         atomic_store_explicit(&active_implementation, chosen, memory_order_relaxed);
     }
-    return implementation_table((stele_blake3_implementation)chosen);
+    return (stele_blake3_implementation)chosen;
+}
+
+static const blake3_implementation *active(void) {
+    return implementation_table(stele_blake3_current_implementation());
 }
 
 /* ---- nodes and their outputs (sections 2.3-2.6) -------------------------- */

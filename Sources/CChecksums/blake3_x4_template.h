@@ -15,13 +15,17 @@
  *   x4_rotr16, x4_rotr12, x4_rotr8, x4_rotr7: __m128i -> __m128i rotations
  *                    right of each 32-bit lane.
  * It exports X4_NAME(compress_in_place), X4_NAME(compress_xof) and
- * X4_NAME(hash_many), with the signatures of blake3_implementation.
+ * X4_NAME(hash_many), with the signatures of blake3_implementation, and
+ * X4_NAME(hash_messages), a blake3_messages_kernel of four lanes
+ * (blake3_many_messages.h).
  */
 #if !defined(X4_TARGET) || !defined(X4_NAME)
 #error "define X4_TARGET and X4_NAME before including blake3_x4_template.h"
 #endif
 
 #include <immintrin.h>
+
+#include "blake3_many_messages.h"
 
 X4_TARGET static inline __m128i x4_add(__m128i a, __m128i b) { return _mm_add_epi32(a, b); }
 X4_TARGET static inline __m128i x4_xor(__m128i a, __m128i b) { return _mm_xor_si128(a, b); }
@@ -205,5 +209,55 @@ X4_TARGET void X4_NAME(hash_many)(const uint8_t *const *inputs, size_t count, si
                                        counter, flags);
         }
         memcpy(out, cv, sizeof cv);
+    }
+}
+
+/* ---- four independent messages, one per lane ------------------------------ */
+
+/* Four single-chunk messages (blake3_many_messages.h): the transposed rounds
+ * of hash4 with per-lane block pointers, flags, block lengths and block
+ * counts. A lane past its last block is masked: its chaining value stays. */
+X4_TARGET void X4_NAME(hash_messages)(const uint8_t *const *inputs, const size_t *lengths,
+                                      uint8_t *const *outputs) {
+    uint8_t tails[4][STELE_BLAKE3_BLOCK_LEN];
+    const uint8_t *last_blocks[4];
+    uint32_t blocks[4], last_lengths[4], max_blocks = 0;
+    for (int lane = 0; lane < 4; lane++) {
+        last_blocks[lane] = blake3_message_lane(inputs[lane], lengths[lane], tails[lane], &blocks[lane],
+                                                &last_lengths[lane]);
+        if (blocks[lane] > max_blocks) max_blocks = blocks[lane];
+    }
+    const __m128i block_counts = _mm_loadu_si128((const __m128i *)blocks);
+    const __m128i last_block_lengths = _mm_loadu_si128((const __m128i *)last_lengths);
+    __m128i h[8];
+    for (int i = 0; i < 8; i++) h[i] = _mm_set1_epi32((int)BLAKE3_IV[i]);
+    for (uint32_t b = 0; b < max_blocks; b++) {
+        const uint8_t *block_pointers[4];
+        for (int lane = 0; lane < 4; lane++) {
+            block_pointers[lane] = blake3_message_block(inputs[lane], blocks[lane], last_blocks[lane], b);
+        }
+        __m128i m[16];
+        load_messages4(block_pointers, 0, m);
+        /* Lanes whose last block this is, and lanes not yet finished. */
+        __m128i is_last = _mm_cmpeq_epi32(block_counts, _mm_set1_epi32((int)(b + 1)));
+        __m128i active = _mm_cmpgt_epi32(block_counts, _mm_set1_epi32((int)b));
+        __m128i flags = _mm_and_si128(is_last, _mm_set1_epi32(BLAKE3_CHUNK_END | BLAKE3_ROOT));
+        if (b == 0) flags = _mm_or_si128(flags, _mm_set1_epi32(BLAKE3_CHUNK_START));
+        __m128i block_len = _mm_blendv_epi8(_mm_set1_epi32(STELE_BLAKE3_BLOCK_LEN), last_block_lengths, is_last);
+        __m128i v[16] = {
+            h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
+            _mm_set1_epi32((int)BLAKE3_IV[0]), _mm_set1_epi32((int)BLAKE3_IV[1]),
+            _mm_set1_epi32((int)BLAKE3_IV[2]), _mm_set1_epi32((int)BLAKE3_IV[3]),
+            _mm_setzero_si128(), _mm_setzero_si128(), /* chunk counter 0 */
+            block_len, flags,
+        };
+        for (int r = 0; r < 7; r++) round4(v, m, BLAKE3_SCHEDULE[r]);
+        for (int i = 0; i < 8; i++) h[i] = _mm_blendv_epi8(h[i], x4_xor(v[i], v[i + 8]), active);
+    }
+    transpose4(&h[0], &h[1], &h[2], &h[3]);
+    transpose4(&h[4], &h[5], &h[6], &h[7]);
+    for (int lane = 0; lane < 4; lane++) {
+        _mm_storeu_si128((__m128i *)outputs[lane], h[lane]);
+        _mm_storeu_si128((__m128i *)(outputs[lane] + 16), h[4 + lane]);
     }
 }

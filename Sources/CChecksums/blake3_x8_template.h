@@ -12,13 +12,17 @@
  *                    left after the 8-wide batches;
  *   x8_rotr16, x8_rotr12, x8_rotr8, x8_rotr7: __m256i -> __m256i rotations
  *                    right of each 32-bit lane.
- * It exports X8_NAME(hash_many), with the signature of blake3_implementation.
+ * It exports X8_NAME(hash_many), with the signature of blake3_implementation,
+ * and X8_NAME(hash_messages), a blake3_messages_kernel of eight lanes
+ * (blake3_many_messages.h).
  */
 #if !defined(X8_TARGET) || !defined(X8_NAME) || !defined(X8_LEFTOVER)
 #error "define X8_TARGET, X8_NAME and X8_LEFTOVER before including blake3_x8_template.h"
 #endif
 
 #include <immintrin.h>
+
+#include "blake3_many_messages.h"
 
 X8_TARGET static inline __m256i x8_add(__m256i a, __m256i b) { return _mm256_add_epi32(a, b); }
 X8_TARGET static inline __m256i x8_xor(__m256i a, __m256i b) { return _mm256_xor_si256(a, b); }
@@ -155,4 +159,58 @@ X8_TARGET void X8_NAME(hash_many)(const uint8_t *const *inputs, size_t count, si
         out += 8 * 32;
     }
     if (count > 0) X8_LEFTOVER(inputs, count, blocks, &rest, out);
+}
+
+/* ---- eight independent messages, one per lane ----------------------------- */
+
+/* Eight single-chunk messages (blake3_many_messages.h): the rounds of hash8
+ * with per-lane block pointers, flags, block lengths and block counts. A
+ * lane past its last block is masked: its chaining value stays. */
+X8_TARGET void X8_NAME(hash_messages)(const uint8_t *const *inputs, const size_t *lengths,
+                                      uint8_t *const *outputs) {
+    uint8_t tails[8][STELE_BLAKE3_BLOCK_LEN];
+    const uint8_t *last_blocks[8];
+    uint32_t blocks[8], last_lengths[8], max_blocks = 0;
+    for (int lane = 0; lane < 8; lane++) {
+        last_blocks[lane] = blake3_message_lane(inputs[lane], lengths[lane], tails[lane], &blocks[lane],
+                                                &last_lengths[lane]);
+        if (blocks[lane] > max_blocks) max_blocks = blocks[lane];
+    }
+    const __m256i block_counts = _mm256_loadu_si256((const __m256i *)blocks);
+    const __m256i last_block_lengths = _mm256_loadu_si256((const __m256i *)last_lengths);
+    __m256i h[8];
+    for (int i = 0; i < 8; i++) h[i] = _mm256_set1_epi32((int)BLAKE3_IV[i]);
+    for (uint32_t b = 0; b < max_blocks; b++) {
+        const uint8_t *block_pointers[8];
+        for (int lane = 0; lane < 8; lane++) {
+            block_pointers[lane] = blake3_message_block(inputs[lane], blocks[lane], last_blocks[lane], b);
+        }
+        __m256i m[16];
+        load_messages8(block_pointers, 0, m);
+        /* Lanes whose last block this is, and lanes not yet finished. */
+        __m256i is_last = _mm256_cmpeq_epi32(block_counts, _mm256_set1_epi32((int)(b + 1)));
+        __m256i active = _mm256_cmpgt_epi32(block_counts, _mm256_set1_epi32((int)b));
+        __m256i flags = _mm256_and_si256(is_last, _mm256_set1_epi32(BLAKE3_CHUNK_END | BLAKE3_ROOT));
+        if (b == 0) flags = _mm256_or_si256(flags, _mm256_set1_epi32(BLAKE3_CHUNK_START));
+        __m256i block_len =
+            _mm256_blendv_epi8(_mm256_set1_epi32(STELE_BLAKE3_BLOCK_LEN), last_block_lengths, is_last);
+        __m256i v[16] = {
+            h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
+            _mm256_set1_epi32((int)BLAKE3_IV[0]), _mm256_set1_epi32((int)BLAKE3_IV[1]),
+            _mm256_set1_epi32((int)BLAKE3_IV[2]), _mm256_set1_epi32((int)BLAKE3_IV[3]),
+            _mm256_setzero_si256(), _mm256_setzero_si256(), /* chunk counter 0 */
+            block_len, flags,
+        };
+        round8(v, m, BLAKE3_SCHEDULE[0]);
+        round8(v, m, BLAKE3_SCHEDULE[1]);
+        round8(v, m, BLAKE3_SCHEDULE[2]);
+        round8(v, m, BLAKE3_SCHEDULE[3]);
+        round8(v, m, BLAKE3_SCHEDULE[4]);
+        round8(v, m, BLAKE3_SCHEDULE[5]);
+        round8(v, m, BLAKE3_SCHEDULE[6]);
+        for (int i = 0; i < 8; i++) h[i] = _mm256_blendv_epi8(h[i], x8_xor(v[i], v[i + 8]), active);
+    }
+    /* h[w] holds word w of the eight hashes. */
+    transpose8(h);
+    for (int lane = 0; lane < 8; lane++) _mm256_storeu_si256((__m256i *)outputs[lane], h[lane]);
 }

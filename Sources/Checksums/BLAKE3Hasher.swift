@@ -102,4 +102,62 @@ public struct BLAKE3Hasher: Sendable {
         }
         return Array(bytes).withUnsafeBytes { hash($0) }
     }
+
+    /// The default-length, unkeyed hashes of many independent messages:
+    /// `digests[i]` becomes `hash(messages[i])` for every `i` in
+    /// `messages.indices`, and the rest of `digests`, if any, is untouched.
+    ///
+    /// Meant for verifying many small records at once (a journal's recovery):
+    /// hashing one short message is bound by its serial chain of block
+    /// compressions, so this hashes several messages side by side, one per
+    /// SIMD lane — 16 with AVX-512, 8 with AVX2, 4 with SSE4.1 — after
+    /// grouping them by block count. Messages of up to 1024 bytes (one
+    /// chunk) benefit; longer ones are hashed one at a time, as by `hash`.
+    ///
+    /// Promises:
+    /// - Results equal `hash(_:)` of each message, for any lengths
+    ///   (including empty buffers, whose base address may be nil) and any
+    ///   alignment; messages may overlap or repeat.
+    /// - Never allocates: the C arguments are built in fixed windows of
+    ///   stack memory.
+    /// - Uses the implementation chosen for the process, like every other
+    ///   BLAKE3 call.
+    ///
+    /// - Precondition: `digests.count >= messages.count`.
+    public static func hashMessages(
+        _ messages: UnsafeBufferPointer<UnsafeRawBufferPointer>,
+        into digests: UnsafeMutableBufferPointer<BLAKE3Digest>
+    ) {
+        precondition(digests.count >= messages.count,
+                     "\(messages.count) messages need as many digests, got room for \(digests.count)")
+        guard let digestBase = digests.baseAddress, !messages.isEmpty else { return }
+        // At most 64 messages per C call: two arrays of 512 bytes, small
+        // enough that the temporary allocations are always on the stack.
+        let window = 64
+        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: window) { pointers in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: window) { lengths in
+                var start = 0
+                while start < messages.count {
+                    let count = Swift.min(window, messages.count - start)
+                    for index in 0..<count {
+                        let message = messages[start + index]
+                        pointers[index] = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                        lengths[index] = message.count
+                    }
+                    // The C function writes 32 bytes per digest, which is the
+                    // in-memory form of BLAKE3Digest on little-endian hosts.
+                    stele_blake3_hash_many_messages(
+                        pointers.baseAddress, lengths.baseAddress, count,
+                        UnsafeMutablePointer(OpaquePointer(digestBase + start)))
+                    start += count
+                }
+            }
+        }
+        #if _endian(big)
+        for index in messages.indices {
+            let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(digestBase + index), count: BLAKE3Digest.byteCount)
+            digests[index] = BLAKE3Digest(bytes: bytes)
+        }
+        #endif
+    }
 }

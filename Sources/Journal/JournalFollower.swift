@@ -20,15 +20,35 @@ package final class JournalFollower: Sendable {
     package init(at path: FilePath, fileSystem: any FileSystem = PosixFileSystem()) throws(JournalError) {
         self.fileSystem = fileSystem
         directory = JournalDirectory(path)
-        let plan = try RecoveryPlanner(fileSystem: fileSystem, directory: directory, unsyncedWindow: Int(UInt32.max))
-            .plan()
-        guard !plan.segments.isEmpty else {
-            throw .io(operation: "open", path: directory.segments.string, errno: .noSuchFileOrDirectory)
-        }
-        catalog = SegmentCatalog(segments: plan.segments.map {
-            CatalogSegment(file: $0.file, end: $0.scan.end, index: $0.scan.index, records: $0.scan.records)
-        })
+        catalog = SegmentCatalog(segments: try Self.scanLiveDirectory(directory, fileSystem: fileSystem))
         reader = RecordReader(catalog: catalog)
+    }
+
+    /// Scans the segments of a directory a writer may be changing: a segment
+    /// that cleanup deletes between the listing and its opening makes the
+    /// scan start again.
+    private static func scanLiveDirectory(
+        _ directory: JournalDirectory, fileSystem: any FileSystem
+    ) throws(JournalError) -> [CatalogSegment] {
+        var attempts = 0
+        while true {
+            attempts += 1
+            do throws(JournalError) {
+                let plan = try RecoveryPlanner(
+                    fileSystem: fileSystem, directory: directory, unsyncedWindow: Int(UInt32.max), readsCursors: false
+                ).plan()
+                guard !plan.segments.isEmpty else {
+                    throw JournalError.io(operation: "open", path: directory.segments.string, errno: Errno.noSuchFileOrDirectory)
+                }
+                return plan.segments.map {
+                    CatalogSegment(file: $0.file, end: $0.scan.end, index: $0.scan.index, records: $0.scan.records)
+                }
+            } catch .io(let operation, let path, .noSuchFileOrDirectory) where attempts < 10 && path != directory.segments.string {
+                _ = operation  // a segment vanished under us: list again
+            } catch .corruption(let corruption) where attempts < 10 && corruption.reason.hasPrefix("gap") {
+                _ = corruption  // an oldest segment was deleted between listing and scanning
+            }
+        }
     }
 
     package var bounds: (start: UInt64, end: UInt64) { catalog.bounds }
@@ -49,8 +69,14 @@ package final class JournalFollower: Sendable {
     /// Picks up records and segments the writer added, and drops segments it deleted.
     package func refresh() throws(JournalError) {
         try refreshing.withLock { _ throws(JournalError) in
-            try extendNewest()
             let bases = try listBases()
+            if !bases.contains(catalog.segments.last!.base) {
+                // Cleanup removed every segment this follower knew: start over from the directory.
+                let fresh = try Self.scanLiveDirectory(directory, fileSystem: fileSystem)
+                catalog.update { $0 = fresh }
+                return
+            }
+            try extendNewest()
             catalog.update { segments in
                 while segments.count > 1, !bases.contains(segments[0].base) { segments.removeFirst() }
             }

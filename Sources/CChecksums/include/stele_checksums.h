@@ -62,6 +62,17 @@ void stele_blake3_finalize(const stele_blake3_hasher *self, uint8_t *out, size_t
 /* One-shot default hash, 32 bytes of output. */
 void stele_blake3_hash(const void *input, size_t input_len, uint8_t out[STELE_BLAKE3_OUT_LEN]);
 
+/* Hashes `count` independent messages of at most STELE_BLAKE3_CHUNK_LEN (1024) bytes each
+ * (the default hash, 32-byte output), several at once in SIMD lanes.
+ * outputs[i] receives BLAKE3(inputs[i][0..lengths[i]]). Messages longer than 1024 bytes
+ * are hashed one at a time with the ordinary path, so any lengths are accepted.
+ * inputs[i] may be NULL when lengths[i] is 0; inputs need no alignment. Uses the
+ * implementation in use (stele_blake3_use_implementation): 16 lanes with AVX-512,
+ * 8 with AVX2, 4 with SSE4.1, one message at a time with the portable code.
+ * Allocates nothing; safe to call from several threads at once. */
+void stele_blake3_hash_many_messages(const uint8_t *const *inputs, const size_t *lengths,
+                                     size_t count, uint8_t (*outputs)[STELE_BLAKE3_OUT_LEN]);
+
 /* Which compression implementation is in use; tests force each in turn and
  * compare them. Setting one the CPU lacks returns false and changes nothing. */
 typedef enum {
@@ -73,6 +84,8 @@ typedef enum {
 } stele_blake3_implementation;
 stele_blake3_implementation stele_blake3_best_implementation(void);
 bool stele_blake3_use_implementation(stele_blake3_implementation implementation);
+/* The implementation in use: the last one set, or the best for this CPU. */
+stele_blake3_implementation stele_blake3_current_implementation(void);
 /* Whether this CPU can run the implementation. */
 bool stele_blake3_has_implementation(stele_blake3_implementation implementation);
 

@@ -14,11 +14,15 @@ package struct RecoveryPlanner {
     let fileSystem: any FileSystem
     let directory: JournalDirectory
     let unsyncedWindow: UInt64
+    /// Whether cursors are read and checked (a read-only follower skips them:
+    /// a live writer may move them while the segments are scanned).
+    let readsCursors: Bool
 
-    package init(fileSystem: any FileSystem, directory: JournalDirectory, unsyncedWindow: Int) {
+    package init(fileSystem: any FileSystem, directory: JournalDirectory, unsyncedWindow: Int, readsCursors: Bool = true) {
         self.fileSystem = fileSystem
         self.directory = directory
         self.unsyncedWindow = UInt64(unsyncedWindow)
+        self.readsCursors = readsCursors
     }
 
     package func plan() throws(JournalError) -> RecoveryPlan {
@@ -34,7 +38,9 @@ package struct RecoveryPlanner {
         }
         bases.sort()
         try planSegments(bases, into: &plan)
-        try CursorPlanner(fileSystem: fileSystem, directory: directory).plan(into: &plan)
+        if readsCursors {
+            try CursorPlanner(fileSystem: fileSystem, directory: directory).plan(into: &plan)
+        }
         plan.report.segments = max(1, bases.count)
         plan.report.records = plan.segments.reduce(0) { $0 + $1.scan.records }
         plan.report.start = bases.first ?? 0
@@ -104,7 +110,14 @@ package struct RecoveryPlanner {
                         segment: item.file.name, offset: scan.end, bytes: Int(nonZeroEnd - scan.end),
                         reason: "\(defect)"))
                 }
-                // All-zero space after the last record is the end of the log.
+                // All-zero space after the last record is the end of the log — for a
+                // sealed segment only if the next segment starts exactly there.
+                let nextBase = position + 1 < opened.count ? opened[position + 1].file.base : recreated?.file.base
+                if let nextBase, nextBase > scan.end {  // (one starting earlier is an overlap, reported below)
+                    throw .corruption(Corruption(
+                        file: item.file.name, offset: scan.end,
+                        reason: "\(defect) (sealed segment; the next segment starts at \(nextBase))"))
+                }
                 scan.defect = nil
             }
             plan.segments.append(RecoveryPlan.Segment(file: item.file, fileSize: item.size, scan: scan))

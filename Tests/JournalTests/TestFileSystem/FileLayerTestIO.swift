@@ -33,3 +33,8 @@ enum FileLayerTestIO {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &* 7 &+ 1) }
     }
 }
+
+/// The engine's file handle, named so that files importing Foundation (which
+/// has a `FileHandle` of its own) can refer to it; `Journal.FileHandle` would
+/// name a member of the `Journal` actor.
+typealias JournalFileHandle = FileHandle

@@ -13,7 +13,7 @@ struct SimulatedFileSystemDifferentialTests {
     /// Runs the script against `fs` under directory `root`; one line per call.
     static func script(_ fs: any FileSystem, root: FilePath) -> [String] {
         var log: [String] = []
-        var handles: [Journal.FileHandle] = []  // not Foundation's
+        var handles: [JournalFileHandle] = []
         func step(_ name: String, _ body: () throws -> String) {
             do {
                 log.append("\(name): \(try body())")
