@@ -63,7 +63,6 @@ extension Journal {
             guard case .io(let operation, let path, let errno) = error else { throw error }
             if errno == .noSpace { throw .noSpace }
             let reason = "\(operation) failed on \(path): \(errno)"
-            status.set(.failed(reason: reason))
             committer.fail(with: .failed(reason: reason))
             logger.error("journal failed", metadata: ["journal.reason": "\(reason)"])
             throw .failed(reason: reason)

@@ -52,7 +52,8 @@ package actor Journal {
     /// when the directory holds damage other than a torn tail.
     package static func open(
         at path: FilePath, options: JournalOptions = JournalOptions(),
-        fileSystem: any FileSystem = PosixFileSystem(), logger: Logger = Logger(label: "stele.journal")
+        fileSystem: any FileSystem = PosixFileSystem(),
+        logger: Logger = Logger(label: "stele.journal", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(JournalError) -> Journal {
         let executor = JournalExecutor(name: "stele-journal")
         let opener = JournalOpener(directory: JournalDirectory(path), options: options, fileSystem: fileSystem)
@@ -100,9 +101,6 @@ package actor Journal {
             executor.execute {
                 committer.enqueue(PendingAppend(records: records, bytes: requestBytes, continuation: continuation))
             }
-        }
-        if case .failure(let error) = result, case .failed(let reason) = error {
-            status.set(.failed(reason: reason))
         }
         return try result.get()
     }

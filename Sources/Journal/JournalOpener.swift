@@ -64,6 +64,7 @@ struct JournalOpener: Sendable {
         }
         let catalog = SegmentCatalog(segments: segments)
         let notifier = DurableEndNotifier(end: newest.end)
+        let status = JournalStatus()
         let writer = SegmentWriter(
             active: active, end: newest.end, fileSize: fileSize, fileSystem: fileSystem,
             directory: directory, options: options, catalog: catalog)
@@ -77,8 +78,8 @@ struct JournalOpener: Sendable {
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return OpenedJournal(
             directory: directory, options: options, fileSystem: fileSystem, lock: lock, catalog: catalog,
-            notifier: notifier, status: JournalStatus(),
-            committer: Committer(writer: writer, notifier: notifier, options: options),
+            notifier: notifier, status: status,
+            committer: Committer(writer: writer, notifier: notifier, options: options, status: status),
             cursors: plan.cursors, report: report)
     }
 

@@ -26,7 +26,7 @@ enum ChecksumBenchmark {
         var generator = SystemRandomNumberGenerator()
         for index in buffer.indices { buffer[index] = UInt8.random(in: 0...255, using: &generator) }
 
-        let blake3Name = "blake3 " + implementationName(stele_blake3_best_implementation())
+        let blake3Name = "blake3 " + implementationName(stele_blake3_current_implementation())
         var figures: [(name: String, size: Int, gigabytesPerSecond: Double)] = []
         for size in sizes {
             let input = UnsafeRawBufferPointer(rebasing: buffer[0..<size])

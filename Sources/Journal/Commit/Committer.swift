@@ -9,16 +9,18 @@ final class Committer: @unchecked Sendable {
     private let writer: SegmentWriter
     private let notifier: DurableEndNotifier
     private let options: JournalOptions
+    private let status: JournalStatus
     private var pending: [PendingAppend] = []
     private var pendingHead = 0
     private(set) var queuedBytes = 0
     /// Set once by a fatal write or fsync error; writes stay refused until a restart.
     private(set) var failure: JournalError?
 
-    init(writer: SegmentWriter, notifier: DurableEndNotifier, options: JournalOptions) {
+    init(writer: SegmentWriter, notifier: DurableEndNotifier, options: JournalOptions, status: JournalStatus) {
         self.writer = writer
         self.notifier = notifier
         self.options = options
+        self.status = status
     }
 
     var statistics: CommitStatistics { writer.statistics }
@@ -66,6 +68,8 @@ final class Committer: @unchecked Sendable {
         default: .failed(reason: "\(error)")
         }
         self.failure = failure
+        // Visible at once to every other writer (cursors, cleanup) and to readiness.
+        if case .failed(let reason) = failure { status.set(.failed(reason: reason)) }
         for request in unanswered { request.fail(failure) }
         for request in pending[pendingHead...] { request.fail(failure) }
         pending.removeAll()

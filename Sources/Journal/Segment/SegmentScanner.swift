@@ -56,29 +56,85 @@ package struct SegmentScanner {
                 break
             }
             try ensure(header.recordSize)
-            if let defect = Self.verify(header, in: buffer, at: Int(offset - bufferOffset), offset: offset) {
+            // Verify this record and every whole record after it in the buffer as one run:
+            // their BLAKE3s are computed side by side in SIMD lanes.
+            let run = collectRun(from: offset, in: buffer, bufferOffset: bufferOffset, bufferCount: bufferCount, limit: limit)
+            let (accepted, defect) = verify(run, in: buffer, bufferOffset: bufferOffset)
+            for position in 0..<accepted {
+                result.index.noteRecord(at: run.offsets[position] - segment.base)
+                offset = run.offsets[position] + UInt64(run.headers[position].recordSize)
+            }
+            result.records += accepted
+            if let defect {
                 result.defect = defect
                 break
             }
-            result.index.noteRecord(at: offset - segment.base)
-            result.records += 1
-            offset += UInt64(header.recordSize)
         }
         result.end = offset
         return result
     }
 
-    /// Checks a record whose header and payload are in `buffer` at `position`.
-    @inline(__always)
-    static func verify(_ header: RecordHeader, in buffer: [UInt8], at position: Int, offset: UInt64) -> RecordDefect? {
+    /// Records found whole, back to back, in the scan buffer.
+    struct Run {
+        var offsets: [UInt64] = []
+        var headers: [RecordHeader] = []
+    }
+
+    /// The records from `offset` (whose record is whole in the buffer) that lie
+    /// whole in the buffer with plausible lengths, at most 256.
+    private func collectRun(
+        from start: UInt64, in buffer: [UInt8], bufferOffset: UInt64, bufferCount: Int, limit: UInt64
+    ) -> Run {
+        var run = Run()
+        run.offsets.reserveCapacity(256)
+        run.headers.reserveCapacity(256)
+        var offset = start
+        let bufferEnd = bufferOffset + UInt64(bufferCount)
         buffer.withUnsafeBytes { raw in
-            let start = position + RecordFormat.headerSize
-            let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + header.payloadLength])
-            let crc = RecordHeader.checksum(
-                offset: offset, lengthWord: header.lengthWord, digest: header.digest, payload: payload)
-            if crc != header.checksum { return .checksumMismatch }
-            if BLAKE3Hasher.hash(payload) != header.digest { return .digestMismatch }
-            return nil
+            while run.offsets.count < 256, offset + UInt64(RecordFormat.headerSize) <= min(bufferEnd, limit) {
+                let position = Int(offset - bufferOffset)
+                let header = RecordHeader(
+                    decoding: UnsafeRawBufferPointer(rebasing: raw[position..<position + RecordFormat.headerSize]))
+                guard header.payloadLength > 0, header.payloadLength <= RecordFormat.largestPayload,
+                      offset + UInt64(header.recordSize) <= min(bufferEnd, limit)
+                else { break }
+                run.offsets.append(offset)
+                run.headers.append(header)
+                offset += UInt64(header.recordSize)
+            }
+        }
+        return run
+    }
+
+    /// Verifies a run: CRC32C of each record at its offset, then the BLAKE3s of
+    /// the records before the first CRC failure, hashed together. Returns how
+    /// many records from the start verify, and the defect of the first that does not.
+    private func verify(_ run: Run, in buffer: [UInt8], bufferOffset: UInt64) -> (Int, RecordDefect?) {
+        buffer.withUnsafeBytes { raw in
+            var payloads: [UnsafeRawBufferPointer] = []
+            payloads.reserveCapacity(run.offsets.count)
+            var crcFailure: Int?
+            for (offset, header) in zip(run.offsets, run.headers) {
+                let start = Int(offset - bufferOffset) + RecordFormat.headerSize
+                let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + header.payloadLength])
+                let crc = RecordHeader.checksum(
+                    offset: offset, lengthWord: header.lengthWord, digest: header.digest, payload: payload)
+                if crc != header.checksum {
+                    crcFailure = payloads.count
+                    break
+                }
+                payloads.append(payload)
+            }
+            let zero = withUnsafeBytes(of: (UInt64(0), UInt64(0), UInt64(0), UInt64(0))) { BLAKE3Digest(bytes: $0) }
+            var digests = [BLAKE3Digest](repeating: zero, count: payloads.count)
+            payloads.withUnsafeBufferPointer { messages in
+                digests.withUnsafeMutableBufferPointer { BLAKE3Hasher.hashMessages(messages, into: $0) }
+            }
+            for position in digests.indices where digests[position] != run.headers[position].digest {
+                return (position, .digestMismatch)
+            }
+            if let crcFailure { return (crcFailure, .checksumMismatch) }
+            return (payloads.count, nil)
         }
     }
 
