@@ -10,6 +10,8 @@ enum AppendBenchmark {
         var p50: Double
         var p99: Double
         var requestsPerFsync: Double
+        /// Mean time inside fdatasync, microseconds.
+        var fsyncMicroseconds: Double
     }
 
     static let payload: [UInt8] = {
@@ -50,6 +52,7 @@ enum AppendBenchmark {
         let fsyncs = Double(max(1, after.fsyncs - before.fsyncs))
         return Figure(
             rate: Double(latencies.count) / elapsed, p50: Statistics.percentile(latencies, 0.5),
-            p99: Statistics.percentile(latencies, 0.99), requestsPerFsync: requests / fsyncs)
+            p99: Statistics.percentile(latencies, 0.99), requestsPerFsync: requests / fsyncs,
+            fsyncMicroseconds: (after.fsyncSeconds - before.fsyncSeconds) / fsyncs * 1e6)
     }
 }

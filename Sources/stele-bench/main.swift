@@ -44,7 +44,8 @@ if options.sections.contains("append") {
                 + "\(Column.number(rate, 9)) appends/s \(Column.number(rawRate > 0 ? rate / rawRate : 0, 6, decimals: 2))x raw"
                 + "  p50 \(Column.number(Statistics.median(figures.map(\.p50)), 6)) us"
                 + "  p99 \(Column.number(Statistics.median(figures.map(\.p99)), 6)) us"
-                + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync")
+                + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync"
+                + "  fsync \(Column.number(Statistics.median(figures.map(\.fsyncMicroseconds)), 5)) us")
         }
     }
 }

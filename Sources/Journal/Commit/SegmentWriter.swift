@@ -24,6 +24,14 @@ final class SegmentWriter {
     /// Bytes the active file holds (allocated or written), header included.
     private var fileSize: Int64
     private var buffer: [UInt8] = []
+    /// File position up to which zeros (or records) have really been written.
+    /// Allocated but unwritten space costs every fdatasync that first writes
+    /// into it an extent conversion (a journal commit: measured 185 µs instead
+    /// of 100 µs for a 10 KB batch on ext4), so the writer zero-fills ahead of
+    /// itself in small steps, each step riding along with a batch's write.
+    private var zeroedEnd: Int64
+    private let zeros = [UInt8](repeating: 0, count: SegmentWriter.zeroFillStep)
+    static let zeroFillStep = 128 << 10
     private(set) var statistics = CommitStatistics()
 
     /// `active` must be a read-write handle on the newest segment, whose durable end is `end`.
@@ -34,6 +42,7 @@ final class SegmentWriter {
         self.active = active
         self.end = end
         self.fileSize = fileSize
+        self.zeroedEnd = active.filePosition(of: end)
         self.fileSystem = fileSystem
         self.directory = directory
         self.options = options
@@ -72,6 +81,7 @@ final class SegmentWriter {
         catalog.update { $0.append(CatalogSegment(file: next, end: base, index: SparseIndex(), records: 0)) }
         active = next
         fileSize = Int64(SegmentHeader.size + creator.preallocatedBytes)
+        zeroedEnd = Int64(SegmentHeader.size)
         statistics.rotations += 1
     }
 
@@ -99,8 +109,14 @@ final class SegmentWriter {
         }
         let position = active.filePosition(of: end)
         try ensureSpace(upTo: position + Int64(buffer.count))
+        let writeEnd = position + Int64(buffer.count)
+        // Zero-fill the next step of allocated space in the same write when the batch nears it.
+        var zeroCount = 0
+        if options.preallocateSegments, writeEnd + Int64(Self.zeroFillStep) / 2 > zeroedEnd {
+            zeroCount = Int(max(0, min(Int64(Self.zeroFillStep), fileSize - writeEnd)))
+        }
         do {
-            try fileSystem.write(active.handle, buffer, at: position)
+            try writeBatch(at: position, zeroCount: zeroCount)
         } catch .noSpace {
             try cutBack()
             statistics.noSpaceRefusals += requests.count
@@ -108,7 +124,8 @@ final class SegmentWriter {
         } catch {
             throw .failed(reason: "write to \(active.name) at offset \(end) failed: \(error)")
         }
-        fileSize = max(fileSize, position + Int64(buffer.count))
+        fileSize = max(fileSize, writeEnd)
+        zeroedEnd = max(zeroedEnd, writeEnd + Int64(zeroCount))
         let started = ContinuousClock.now
         do {
             try fileSystem.synchronizeData(active.handle)
@@ -124,6 +141,22 @@ final class SegmentWriter {
         statistics.bytes += buffer.count
         publish(end: offset, indexEntries: newIndexEntries, records: recordCount)
         return results
+    }
+
+    /// One `pwritev`: the batch's records, then `zeroCount` zeros after them.
+    private func writeBatch(at position: Int64, zeroCount: Int) throws(Errno) {
+        var failure: Errno?
+        buffer.withUnsafeBytes { records in
+            zeros.withUnsafeBytes { zeros in
+                do throws(Errno) {
+                    try fileSystem.write(
+                        active.handle, [records, UnsafeRawBufferPointer(rebasing: zeros[0..<zeroCount])], at: position)
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        if let failure { throw failure }
     }
 
     private func publish(end: UInt64, indexEntries: [UInt64], records: Int) {
@@ -176,6 +209,7 @@ final class SegmentWriter {
             try fileSystem.synchronizeData(active.handle)
         }
         fileSize = durableSize
+        zeroedEnd = durableSize
     }
 
     private func fatalOnError(_ step: String, _ path: FilePath, _ body: () throws(Errno) -> Void) throws(JournalError) {

@@ -25,14 +25,16 @@ package struct SegmentScanner {
         var bufferCount = 0
         var offset = start
 
-        /// Makes `buffer` hold [offset, offset + count); false if the file ends first.
-        func ensure(_ count: Int) throws(JournalError) {
-            if offset >= bufferOffset, offset + UInt64(count) <= bufferOffset + UInt64(bufferCount) { return }
+        /// Makes `buffer` hold [offset, offset + count); false if the file ended
+        /// first (a live writer may cut its file while a follower scans it).
+        func ensure(_ count: Int) throws(JournalError) -> Bool {
+            if offset >= bufferOffset, offset + UInt64(count) <= bufferOffset + UInt64(bufferCount) { return true }
             if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
             let wanted = Int(min(UInt64(buffer.count), limit - offset))
             let got = try segment.read(wanted, at: offset, into: &buffer)
             bufferOffset = offset
             bufferCount = got
+            return got >= count
         }
 
         while offset < limit {
@@ -41,7 +43,10 @@ package struct SegmentScanner {
                 result.defect = .truncated(needed: RecordFormat.headerSize, available: available)
                 break
             }
-            try ensure(RecordFormat.headerSize)
+            guard try ensure(RecordFormat.headerSize) else {
+                result.defect = .truncated(needed: RecordFormat.headerSize, available: bufferCount)
+                break
+            }
             let position = Int(offset - bufferOffset)
             let header = buffer.withUnsafeBytes {
                 RecordHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[position..<position + RecordFormat.headerSize]))
@@ -55,7 +60,10 @@ package struct SegmentScanner {
                 result.defect = .truncated(needed: header.recordSize, available: available)
                 break
             }
-            try ensure(header.recordSize)
+            guard try ensure(header.recordSize) else {
+                result.defect = .truncated(needed: header.recordSize, available: bufferCount)
+                break
+            }
             // Verify this record and every whole record after it in the buffer as one run:
             // their BLAKE3s are computed side by side in SIMD lanes.
             let run = collectRun(from: offset, in: buffer, bufferOffset: bufferOffset, bufferCount: bufferCount, limit: limit)
@@ -65,7 +73,7 @@ package struct SegmentScanner {
                 offset = run.offsets[position] + UInt64(run.headers[position].recordSize)
             }
             result.records += accepted
-            if let defect {
+            if let defect = defect ?? (accepted == 0 ? .truncated(needed: header.recordSize, available: bufferCount) : nil) {
                 result.defect = defect
                 break
             }
