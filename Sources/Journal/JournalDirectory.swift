@@ -13,6 +13,17 @@ package struct JournalDirectory: Sendable {
     package var cursors: FilePath { root.appending("cursors") }
     package var quarantine: FilePath { root.appending("quarantine") }
 
+    /// Takes the writer's lock on this directory; `.locked` if another process holds it.
+    package func lock(with fileSystem: any FileSystem) throws(JournalError) -> FileHandle {
+        do {
+            return try fileSystem.lockExclusively(lockFile)
+        } catch .wouldBlock {
+            throw .locked(path: lockFile.string)
+        } catch {
+            throw .io(operation: "lock", path: lockFile.string, errno: error)
+        }
+    }
+
     package func segment(base: UInt64) -> FilePath {
         segments.appending(SegmentName.fileName(base: base))
     }

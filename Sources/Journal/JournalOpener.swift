@@ -28,14 +28,7 @@ struct JournalOpener: Sendable {
         let started = ContinuousClock.now
         try validate(options)
         try createDirectories()
-        let lock: FileHandle
-        do {
-            lock = try fileSystem.lockExclusively(directory.lockFile)
-        } catch .wouldBlock {
-            throw .locked(path: directory.lockFile.string)
-        } catch {
-            throw .io(operation: "lock", path: directory.lockFile.string, errno: error)
-        }
+        let lock = try directory.lock(with: fileSystem)
         do {
             return try recover(lock: lock, started: started)
         } catch {

@@ -17,14 +17,7 @@ package enum JournalRepair {
         _ path: FilePath, at offset: UInt64, fileSystem: any FileSystem = PosixFileSystem()
     ) throws(JournalError) -> Outcome {
         let directory = JournalDirectory(path)
-        let lock: FileHandle
-        do {
-            lock = try fileSystem.lockExclusively(directory.lockFile)
-        } catch .wouldBlock {
-            throw .locked(path: directory.lockFile.string)
-        } catch {
-            throw .io(operation: "lock", path: directory.lockFile.string, errno: error)
-        }
+        let lock = try directory.lock(with: fileSystem)
         defer { fileSystem.close(lock) }
         return try RepairPlan(fileSystem: fileSystem, directory: directory, offset: offset).carryOut()
     }
