@@ -31,7 +31,7 @@ final class SegmentWriter {
     /// itself in small steps, each step riding along with a batch's write.
     private var zeroedEnd: Int64
     private let zeros = [UInt8](repeating: 0, count: SegmentWriter.zeroFillStep)
-    static let zeroFillStep = 128 << 10
+    static let zeroFillStep = 64 << 10
     private(set) var statistics = CommitStatistics()
 
     /// `active` must be a read-write handle on the newest segment, whose durable end is `end`.
