@@ -79,12 +79,12 @@ let package = Package(
         // A child process for crash tests: appends under load and logs every acknowledgement.
         .executableTarget(
             name: "stele-torture",
-            dependencies: ["Journal"],
+            dependencies: ["Journal", "JournalTesting"],
             swiftSettings: swiftSettings),
 
         .testTarget(
             name: "ChecksumTests",
-            dependencies: ["CChecksums", "Checksums"],
+            dependencies: ["CChecksums", "Checksums", "JournalTesting"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(

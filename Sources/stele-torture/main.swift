@@ -7,6 +7,7 @@
 import Glibc
 #endif
 import Journal
+import JournalTesting
 import Synchronization
 import SystemPackage
 
@@ -46,18 +47,6 @@ func emit(_ line: String) {
     }
 }
 
-/// A small deterministic generator, so each appender's payloads differ.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func payload(appender: Int, sequence: Int, random: inout SplitMix64) -> AppendRecord {
     if random.next() % 2 == 0 {
         let text = #"{"appender":\#(appender),"sequence":\#(sequence),"pad":"\#(String(repeating: "x", count: Int(random.next() % 300)))"}"#
@@ -82,7 +71,7 @@ let deadline = ContinuousClock.now + .seconds(arguments.seconds)
 await withTaskGroup(of: Void.self) { group in
     for appender in 0..<arguments.appenders {
         group.addTask {
-            var random = SplitMix64(state: arguments.seed &* 1000 &+ UInt64(appender))
+            var random = SplitMix64(seed: arguments.seed &* 1000 &+ UInt64(appender))
             var sequence = 0
             while ContinuousClock.now < deadline {
                 let count = random.next() % 8 == 0 ? 1 + Int(random.next() % 5) : 1

@@ -1,23 +1,14 @@
 import CChecksums
 import Checksums
 import Foundation
+import JournalTesting
 import Testing
 
-/// A small, seeded pseudo-random generator (SplitMix64) so that failures
+/// Seeded randomness (the test file layer's SplitMix64) so that failures
 /// reproduce: every random test names its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+typealias SeededGenerator = SplitMix64
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func bytes(_ count: Int) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)
         for index in result.indices { result[index] = UInt8(truncatingIfNeeded: next()) }
