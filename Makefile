@@ -6,7 +6,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DATA_DIR ?= data
 BENCH_FLAGS ?=
 
-.PHONY: deps build run test bench soak clean
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+
+.PHONY: deps build run test bench soak fuzz clean
 
 ## deps: install the missing system packages with apt-get
 deps:
@@ -43,6 +46,13 @@ bench: deps
 soak: deps
 	$(SWIFT) build --build-tests
 	STELE_KILL_CYCLES=200 $(SWIFT) test --skip-build --filter KillNineTests
+
+## fuzz: libFuzzer over the record scanner and recovery (FUZZ_SECONDS, default 300)
+# Linked with lld: gold fails with an internal error on the fuzzer runtime's debug info.
+fuzz: deps
+	$(SWIFT) build -c release --product stele-fuzz --scratch-path .build-fuzz $(FUZZ_FLAGS)
+	mkdir -p .build-fuzz/corpus
+	./.build-fuzz/release/stele-fuzz .build-fuzz/corpus Tests/FuzzCorpus -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1
 
 clean:
 	rm -rf .build

@@ -82,6 +82,13 @@ let package = Package(
             dependencies: ["Journal", "JournalTesting"],
             swiftSettings: swiftSettings),
 
+        // The record scanner and recovery under libFuzzer (`make fuzz`); without the
+        // fuzzer it replays inputs given as arguments.
+        .executableTarget(
+            name: "stele-fuzz",
+            dependencies: ["Journal", "JournalTesting", "Checksums"],
+            swiftSettings: swiftSettings),
+
         .testTarget(
             name: "ChecksumTests",
             dependencies: ["CChecksums", "Checksums", "JournalTesting"],
