@@ -95,8 +95,6 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         precondition(pthread_equal(pthread_self(), thread) != 0, "not on the journal's thread")
     }
 
-    /// Whether the caller runs on this executor's thread.
-    package var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
 
     /// Stops the thread once the queued jobs have run. Jobs enqueued later never run.
     package func shutdown() {

@@ -39,12 +39,4 @@ package final class SegmentFile: Sendable {
         }
     }
 
-    /// Reads up to `buffer.count` bytes of records starting at global `offset`.
-    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(JournalError) -> Int {
-        do {
-            return try fileSystem.read(handle, into: buffer, at: filePosition(of: offset))
-        } catch {
-            throw JournalError.io(operation: "read", path: path.string, errno: error)
-        }
-    }
 }
