@@ -54,6 +54,6 @@ if options.sections.contains("recovery") {
     let result = try await RecoveryBenchmark.run(
         directory: options.directory, bytes: options.recoveryBytes, repetitions: options.repetitions)
     print("open   \(options.recoveryBytes >> 20) MiB journal, warm cache \(Column.number(result.gigabytesPerSecond, 7, decimals: 2)) GB/s"
-        + "  (\(Column.number(result.seconds, 0, decimals: 3)) s)  RSS \(Column.number(result.residentMiB, 0, decimals: 1)) MiB")
+        + "  (\(Column.number(result.seconds, 0, decimals: 3)) s)  RSS growth \(Column.number(result.residentMiB, 0, decimals: 1)) MiB")
     print("open   empty journal \(Column.number(result.emptyOpenMilliseconds, 7, decimals: 2)) ms")
 }
