@@ -84,25 +84,46 @@ package actor Journal {
     /// Appends the records as one request, all or nothing, and returns where
     /// each landed once an fsync has made them durable.
     package nonisolated func append(_ records: [AppendRecord]) async throws(JournalError) -> [AppendedRecord] {
-        guard !records.isEmpty else { throw .emptyBatch }
+        let result = await withCheckedContinuation { continuation in
+            append(records) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Appends the records as one request, all or nothing, and calls
+    /// `completion` once an fsync has made them durable or they were refused.
+    /// Refusals of the request itself (empty, too large, journal failed) are
+    /// answered at once on the caller's thread; everything else on the
+    /// journal's thread, so `completion` must only hand the answer on.
+    /// This is the entry point for callers that are not in a Swift task (the
+    /// HTTP server's threads): it costs no task and no continuation.
+    package nonisolated func append(_ records: [AppendRecord], completion: @escaping AppendCompletion) {
+        let bytes: Int
+        switch requestBytes(of: records) {
+        case .success(let size): bytes = size
+        case .failure(let refusal): return completion(.failure(refusal))
+        }
+        let pending = PendingAppend(records: records, bytes: bytes, completion: completion)
+        let committer = self.committer
+        executor.execute { committer.enqueue(pending) }
+    }
+
+    /// The size on disk of `records` as one request, or why they cannot be appended.
+    private nonisolated func requestBytes(of records: [AppendRecord]) -> Result<Int, JournalError> {
+        guard !records.isEmpty else { return .failure(.emptyBatch) }
         var bytes = 0
         for record in records {
-            if record.payload.isEmpty { throw .emptyPayload }
+            if record.payload.isEmpty { return .failure(.emptyPayload) }
             if record.payload.count > options.maximumPayload {
-                throw .payloadTooLarge(size: record.payload.count, limit: options.maximumPayload)
+                return .failure(.payloadTooLarge(size: record.payload.count, limit: options.maximumPayload))
             }
             bytes += record.recordSize
         }
-        if bytes > options.maximumRequestBytes { throw .requestTooLarge(bytes: bytes, limit: options.maximumRequestBytes) }
-        if let refusal = status.refusal { throw refusal }
-        let committer = self.committer
-        let requestBytes = bytes
-        let result = await withCheckedContinuation { continuation in
-            executor.execute {
-                committer.enqueue(PendingAppend(records: records, bytes: requestBytes, continuation: continuation))
-            }
+        if bytes > options.maximumRequestBytes {
+            return .failure(.requestTooLarge(bytes: bytes, limit: options.maximumRequestBytes))
         }
-        return try result.get()
+        if let refusal = status.refusal { return .failure(refusal) }
+        return .success(bytes)
     }
 
     /// Appends one record.
@@ -122,6 +143,15 @@ package actor Journal {
     /// `timeout`; returns whether one does.
     package nonisolated func waitForRecords(from offset: UInt64, timeout: Duration) async -> Bool {
         await notifier.wait(beyond: offset, timeout: timeout)
+    }
+
+    /// Calls `answer` once a durable record exists at or past `offset` (true),
+    /// or after `timeout` or on close (false) — exactly once, on the writer's
+    /// or a timer's thread, so it must only hand the answer on.
+    package nonisolated func waitForRecords(
+        from offset: UInt64, timeout: Duration, answer: @escaping @Sendable (Bool) -> Void
+    ) {
+        notifier.wait(beyond: offset, timeout: timeout, answer: answer)
     }
 
     /// The first offset and the durable end.

@@ -1,12 +1,14 @@
+import Dispatch
 import Synchronization
 
 /// Wakes readers waiting for records past an offset as soon as the writer
-/// publishes a durable end beyond it (the long-poll). Timeouts use the
-/// monotonic clock, so wall-clock jumps neither stall nor fire them.
+/// publishes a durable end beyond it (the long-poll). Timeouts run on
+/// Dispatch's uptime clock, which is monotonic, so wall-clock jumps neither
+/// stall nor fire them.
 package final class DurableEndNotifier: Sendable {
     private struct Waiter {
         let threshold: UInt64
-        let continuation: CheckedContinuation<Bool, Never>
+        let answer: @Sendable (Bool) -> Void
     }
 
     private struct State {
@@ -14,11 +16,11 @@ package final class DurableEndNotifier: Sendable {
         var closed = false
         var nextID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
-        /// Waits whose timeout fired before they were registered.
-        var expired: Set<UInt64> = []
     }
 
     private let state: Mutex<State>
+    /// Where timeouts fire; answers run there and must only hand the answer on.
+    private let timers = DispatchQueue(label: "stele.long-poll-timeouts")
 
     package init(end: UInt64) {
         state = Mutex(State(end: end))
@@ -39,7 +41,7 @@ package final class DurableEndNotifier: Sendable {
             }
             return woken
         }
-        for waiter in woken { waiter.continuation.resume(returning: true) }
+        for waiter in woken { waiter.answer(true) }
     }
 
     /// Answers every waiter (with false) and every later wait at once: shutdown.
@@ -49,52 +51,43 @@ package final class DurableEndNotifier: Sendable {
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
-        for waiter in all { waiter.continuation.resume(returning: false) }
+        for waiter in all { waiter.answer(false) }
     }
 
     /// Waits until the durable end is past `offset`, for at most `timeout`.
     /// Returns whether records exist past `offset`.
     package func wait(beyond offset: UInt64, timeout: Duration) async -> Bool {
+        await withCheckedContinuation { continuation in
+            wait(beyond: offset, timeout: timeout) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Calls `answer` exactly once: with true as soon as the durable end is
+    /// past `offset`, with false after `timeout` or on close. It runs on the
+    /// caller's thread when the answer is already known, else on the
+    /// publishing or the timer thread.
+    package func wait(beyond offset: UInt64, timeout: Duration, answer: @escaping @Sendable (Bool) -> Void) {
         let id: UInt64? = state.withLock { state in
-            if state.end > offset || state.closed { return nil }
+            if state.end > offset || state.closed || timeout <= .zero { return nil }
             defer { state.nextID += 1 }
+            state.waiters[state.nextID] = Waiter(threshold: offset, answer: answer)
             return state.nextID
         }
-        guard let id else { return state.withLock { $0.end > offset } }
-        let answer = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.suspend(id, beyond: offset) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.expire(id)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        // Both child tasks are done: forget a timeout that fired after the wake-up.
-        state.withLock { _ = $0.expired.remove(id) }
-        return answer
+        guard let id else { return answer(state.withLock { $0.end > offset }) }
+        timers.asyncAfter(deadline: .now() + Self.interval(timeout)) { [self] in expire(id) }
     }
 
-    private func suspend(_ id: UInt64, beyond offset: UInt64) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let answer: Bool? = state.withLock { state in
-                if state.expired.remove(id) != nil || state.closed { return false }
-                if state.end > offset { return true }
-                state.waiters[id] = Waiter(threshold: offset, continuation: continuation)
-                return nil
-            }
-            if let answer { continuation.resume(returning: answer) }
-        }
-    }
-
+    /// Answers waiter `id` with false, unless it was answered already (then
+    /// the timeout finds nothing to do: cheaper than cancelling each timer).
     private func expire(_ id: UInt64) {
-        let waiter: Waiter? = state.withLock { state in
-            if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
-            state.expired.insert(id)
-            return nil
-        }
-        waiter?.continuation.resume(returning: false)
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.answer(false)
+    }
+
+    /// `duration` for Dispatch, at most a day (longer waits are a client's mistake).
+    private static func interval(_ duration: Duration) -> DispatchTimeInterval {
+        let (seconds, attoseconds) = duration.components
+        let capped = min(seconds, 86_400)
+        return .nanoseconds(Int(capped) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }
 }
