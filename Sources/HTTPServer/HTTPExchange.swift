@@ -1,0 +1,88 @@
+import CMicroHTTPD
+import Synchronization
+
+/// The answer channel of one request. The handler calls one of the
+/// `respond` methods exactly once, from any thread. When it has not answered
+/// by the time it returns, the connection is suspended (no polling thread
+/// waits for it) and resumed by the answer.
+package final class HTTPExchange: Sendable {
+    /// The answer, or how to make it on a polling thread.
+    enum Outcome: Sendable {
+        case response(HTTPResponse)
+        case producer(@Sendable () -> HTTPResponse)
+
+        func make() -> HTTPResponse {
+            switch self {
+            case .response(let response): response
+            case .producer(let produce): produce()
+            }
+        }
+    }
+
+    private enum Phase {
+        case handling, suspended, resumed, answered
+    }
+
+    private struct State {
+        var phase = Phase.handling
+        var outcome: Outcome?
+    }
+
+    // The connection stays valid while it is suspended or being handled:
+    // libmicrohttpd frees it only after the response, which needs the outcome.
+    private nonisolated(unsafe) let connection: OpaquePointer
+    private let state = Mutex(State())
+
+    init(connection: OpaquePointer) {
+        self.connection = connection
+    }
+
+    /// Answers with `response`.
+    package func respond(_ response: HTTPResponse) {
+        answer(.response(response))
+    }
+
+    /// Answers with the response `produce` makes; it runs on a polling thread
+    /// once the connection is resumed. Use it when the answer is ready on a
+    /// thread that should not do the work of rendering it (the journal's
+    /// writer thread, a timer).
+    package func respond(producing produce: @escaping @Sendable () -> HTTPResponse) {
+        answer(.producer(produce))
+    }
+
+    private func answer(_ outcome: Outcome) {
+        let resume: Bool = state.withLock { state in
+            guard state.outcome == nil, state.phase != .answered else { return false }
+            state.outcome = outcome
+            guard state.phase == .suspended else { return false }
+            state.phase = .resumed
+            return true
+        }
+        if resume { MHD_resume_connection(connection) }
+    }
+
+    /// Called by the bridge when the handler returns: the outcome if it is
+    /// already there, else the connection is suspended until it arrives.
+    func outcomeOrSuspend() -> Outcome? {
+        state.withLock { state in
+            if let outcome = state.outcome {
+                state.phase = .answered
+                return outcome
+            }
+            // Suspended under the lock, so an answer arriving now finds the
+            // phase set and resumes a connection that is really suspended.
+            state.phase = .suspended
+            MHD_suspend_connection(connection)
+            return nil
+        }
+    }
+
+    /// Called by the bridge after a resume: the outcome, taken once.
+    func takeOutcome() -> Outcome? {
+        state.withLock { state in
+            guard state.phase == .resumed, let outcome = state.outcome else { return nil }
+            state.phase = .answered
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import CMicroHTTPD
+
+// libmicrohttpd's callbacks. Each recovers its context with `Unmanaged`, does
+// no waiting, and hands work on: a handler that must wait suspends the
+// connection through its exchange.
+
+/// libmicrohttpd calls this for the head of a request (first call), for each
+/// piece of its body, once more when the body is complete, and once after
+/// every resume of a suspended connection.
+let accessHandler: MHD_AccessHandlerCallback = {
+    context, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    guard let context, let connection, let url, let method, let uploadDataSize, let requestContext else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+
+    guard let stored = requestContext.pointee else {
+        let head = HTTPRequest(
+            method: String(cString: method), path: String(cString: url),
+            query: values(of: connection, kind: .GET_ARGUMENT_KIND).map { (name: $0.name, value: $0.value.map(PercentDecoding.decodedQueryText)) },
+            headers: values(of: connection, kind: .HEADER_KIND).map { (name: $0.name, value: $0.value ?? "") })
+        let state = RequestState(request: head)
+        requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+        server.inFlight.add(1, ordering: .relaxed)
+        switch server.handler.accept(head) {
+        case .refuse(let response):
+            state.answered = true
+            return queue(response, on: connection)
+        case .accept(let limit):
+            state.maximumBodyBytes = limit
+            if let declared = head.contentLength, declared > limit {
+                state.answered = true
+                return queue(server.handler.bodyTooLarge(head, limit: limit), on: connection)
+            }
+            if let declared = head.contentLength, declared > 0 { state.request.body.reserveCapacity(declared) }
+            return .YES
+        }
+    }
+    let state = Unmanaged<RequestState>.fromOpaque(stored).takeUnretainedValue()
+
+    let size = uploadDataSize.pointee
+    if size > 0 {
+        uploadDataSize.pointee = 0
+        if state.answered { return .YES }
+        guard state.request.body.count + size <= state.maximumBodyBytes, let uploadData else {
+            state.answered = true
+            return queue(server.handler.bodyTooLarge(state.request, limit: state.maximumBodyBytes), on: connection)
+        }
+        uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
+            state.request.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
+        }
+        return .YES
+    }
+    if state.answered { return .YES }
+
+    if let exchange = state.exchange {
+        // Resumed: the answer has arrived.
+        guard let outcome = exchange.takeOutcome() else { return .YES }
+        state.answered = true
+        return queue(outcome.make(), on: connection)
+    }
+    let exchange = HTTPExchange(connection: connection)
+    state.exchange = exchange
+    server.handler.handle(state.request, exchange: exchange)
+    state.request.body = []
+    guard let outcome = exchange.outcomeOrSuspend() else { return .YES }
+    state.answered = true
+    return queue(outcome.make(), on: connection)
+}
+
+/// Called when libmicrohttpd is done with a request (answered, or the
+/// connection closed): releases the request's state.
+let requestCompleted: MHD_RequestCompletedCallback = { context, _, requestContext, _ in
+    guard let context, let requestContext, let stored = requestContext.pointee else { return }
+    requestContext.pointee = nil
+    Unmanaged<RequestState>.fromOpaque(stored).release()
+    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().inFlight.subtract(1, ordering: .relaxed)
+}
+
+/// Sends `response` on `connection`; libmicrohttpd copies the body.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+    let made = response.body.withUnsafeBytes { body in
+        MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
+    }
+    guard let made else { return .NO }
+    for header in response.headers { _ = MHD_add_response_header(made, header.name, header.value) }
+    let result = MHD_queue_response(connection, UInt32(response.status), made)
+    MHD_destroy_response(made)
+    return result
+}
+
+/// Header fields or query arguments of `connection`, in order.
+private func values(of connection: OpaquePointer, kind: MHD_ValueKind) -> [(name: String, value: String?)] {
+    let collector = ValueCollector()
+    withExtendedLifetime(collector) {
+        _ = MHD_get_connection_values(
+            connection, kind,
+            { context, _, key, value in
+                guard let context, let key else { return .YES }
+                let collector = Unmanaged<ValueCollector>.fromOpaque(context).takeUnretainedValue()
+                collector.values.append((name: String(cString: key), value: value.map { String(cString: $0) }))
+                return .YES
+            },
+            Unmanaged.passUnretained(collector).toOpaque())
+    }
+    return collector.values
+}
+
+/// Gathers what `MHD_get_connection_values` iterates over.
+private final class ValueCollector {
+    var values: [(name: String, value: String?)] = []
+}

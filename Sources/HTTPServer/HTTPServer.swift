@@ -1,0 +1,147 @@
+import CMicroHTTPD
+import Glibc
+import Synchronization
+
+/// An HTTP server on libmicrohttpd, running its own polling threads and
+/// handing each complete request to an ``HTTPHandler``. It owns the daemon
+/// and stops it in ``stop()`` (or `deinit`).
+package final class HTTPServer: Sendable {
+    let handler: any HTTPHandler
+    /// Requests that have been accepted and not yet answered and sent.
+    let inFlight = Atomic<Int>(0)
+    private nonisolated(unsafe) var daemon: OpaquePointer?
+    private let lifecycle = Mutex(Lifecycle.running)
+    // Kept alive for as long as the daemon may call back into them.
+    private nonisolated(unsafe) let logTarget: UnsafeMutablePointer<stele_mhd_log_target>
+    private nonisolated(unsafe) let tlsMaterial: [UnsafeMutablePointer<CChar>]
+    private let logSink: LogSink
+
+    private enum Lifecycle {
+        case running, quiesced, stopped
+    }
+
+    /// Where libmicrohttpd's own messages go.
+    package typealias LogSink = @Sendable (String) -> Void
+
+    private let boundPort = Atomic<UInt16>(0)
+
+    /// The port the server listens on (the one chosen when the configuration asked for 0).
+    package var port: UInt16 { boundPort.load(ordering: .relaxed) }
+
+    /// Starts listening and serving at once.
+    package init(
+        configuration: HTTPServerConfiguration, handler: any HTTPHandler,
+        log: @escaping LogSink = { _ in }
+    ) throws(HTTPServerError) {
+        self.handler = handler
+        self.logSink = log
+        var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
+            | UInt32(MHD_USE_ERROR_LOG.rawValue)
+        switch configuration.eventLoop {
+        case .poll: flags |= UInt32(MHD_USE_POLL.rawValue)
+        case .epoll: flags |= UInt32(MHD_USE_EPOLL.rawValue)
+        }
+        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        if address.isIPv6 { flags |= UInt32(MHD_USE_IPv6.rawValue) }
+
+        var material: [UnsafeMutablePointer<CChar>] = []
+        switch (configuration.tlsCertificate, configuration.tlsKey) {
+        case (nil, nil): break
+        case (let certificate?, let key?):
+            flags |= UInt32(MHD_USE_TLS.rawValue)
+            material = [strdup(certificate), strdup(key)]
+        default: throw .tlsIncomplete
+        }
+        tlsMaterial = material
+        logTarget = .allocate(capacity: 1)
+
+        var options: [MHD_OptionItem] = [
+            Self.option(.CONNECTION_LIMIT, configuration.connectionLimit),
+            Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
+            Self.option(.CONNECTION_MEMORY_LIMIT, configuration.connectionMemoryLimit),
+            Self.option(.LISTENING_ADDRESS_REUSE, 1),
+        ]
+        if configuration.threads > 1 { options.append(Self.option(.THREAD_POOL_SIZE, configuration.threads)) }
+        if configuration.connectionsPerAddress > 0 {
+            options.append(Self.option(.PER_IP_CONNECTION_LIMIT, configuration.connectionsPerAddress))
+        }
+        if material.count == 2 {
+            options.append(MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: material[0]))
+            options.append(MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: material[1]))
+        }
+        options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
+
+        // The daemon reaches this object through an unretained pointer: the
+        // object outlives the daemon, which `stop()` (at the latest `deinit`) ends.
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        logTarget.initialize(to: stele_mhd_log_target(sink: microHTTPDLog, context: context))
+        let started = address.withSocketAddress { socketAddress in
+            options.insert(
+                MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: socketAddress)),
+                at: 0)
+            return options.withUnsafeBufferPointer { items in
+                stele_mhd_start(flags, configuration.port, accessHandler, context, requestCompleted, context, logTarget, items.baseAddress)
+            }
+        }
+        guard let started else {
+            release()
+            throw .startFailed(host: configuration.host, port: configuration.port)
+        }
+        daemon = started
+        boundPort.store(stele_mhd_bound_port(started), ordering: .relaxed)
+    }
+
+    deinit {
+        stop()
+        release()
+    }
+
+    private func release() {
+        for pointer in tlsMaterial { free(pointer) }
+        logTarget.deallocate()
+    }
+
+    /// Connections open now.
+    package var connections: Int {
+        lifecycle.withLock { state in
+            guard state != .stopped, let daemon else { return 0 }
+            return Int(stele_mhd_connection_count(daemon))
+        }
+    }
+
+    /// Requests accepted and not yet answered.
+    package var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Stops accepting new connections; open ones are still served.
+    package func quiesce() {
+        lifecycle.withLock { state in
+            guard state == .running, let daemon else { return }
+            state = .quiesced
+            let listener = MHD_quiesce_daemon(daemon)
+            if listener >= 0 { close(listener) }
+        }
+    }
+
+    /// Closes every connection and stops the polling threads. Requests still
+    /// suspended must have been answered first (see ``requestsInFlight``).
+    package func stop() {
+        let stopping: OpaquePointer? = lifecycle.withLock { state in
+            guard state != .stopped else { return nil }
+            state = .stopped
+            return daemon
+        }
+        if let stopping { MHD_stop_daemon(stopping) }
+    }
+
+    func log(_ message: String) { logSink(message) }
+
+    private static func option(_ option: MHD_OPTION, _ value: Int) -> MHD_OptionItem {
+        MHD_OptionItem(option: option, value: value, ptr_value: nil)
+    }
+}
+
+/// libmicrohttpd's log lines, formatted by the shim.
+private func microHTTPDLog(_ context: UnsafeMutableRawPointer?, _ message: UnsafePointer<CChar>?) {
+    guard let context, let message else { return }
+    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().log(String(cString: message))
+}

@@ -1,0 +1,34 @@
+/// How the HTTP server listens and what it tolerates from clients.
+package struct HTTPServerConfiguration: Sendable {
+    /// How libmicrohttpd's threads wait for sockets.
+    package enum EventLoop: String, Sendable, CaseIterable {
+        /// Level-triggered `poll()`: the default. libmicrohttpd 0.9.75's epoll
+        /// loop can stall when exactly 128 sockets are ready at once
+        /// (`bench/peers/README.md`); poll does not, and costs about the same.
+        case poll
+        /// Edge-triggered `epoll`.
+        case epoll
+    }
+
+    /// An address to bind: IPv4 or IPv6 text form.
+    package var host = "127.0.0.1"
+    /// 0 picks a free port (see ``HTTPServer/port``).
+    package var port: UInt16 = 8080
+    package var eventLoop = EventLoop.poll
+    /// Polling threads; each serves its share of the connections.
+    package var threads = 2
+    /// Connections open at once, over all threads.
+    package var connectionLimit = 16_384
+    /// Connections open at once from one client address (0: no limit).
+    package var connectionsPerAddress = 0
+    /// Seconds an idle or slow connection may stay open (slowloris guard).
+    package var connectionTimeoutSeconds = 30
+    /// Bytes each connection may use to buffer its request line, headers and
+    /// response header: it bounds the URI and header size (414 and 431 beyond).
+    package var connectionMemoryLimit = 64 << 10
+    /// PEM certificate chain and private key for HTTPS; nil serves plain HTTP.
+    package var tlsCertificate: String?
+    package var tlsKey: String?
+
+    package init() {}
+}

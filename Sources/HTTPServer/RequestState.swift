@@ -1,0 +1,15 @@
+/// What the bridge keeps for one request between libmicrohttpd's calls:
+/// the head, the body as it arrives, and the exchange once it is handled.
+/// Only the polling thread that owns the connection touches it.
+final class RequestState {
+    var request: HTTPRequest
+    var maximumBodyBytes = 0
+    /// A response was queued before the body was complete (refused or too
+    /// large): whatever else arrives is dropped.
+    var answered = false
+    var exchange: HTTPExchange?
+
+    init(request: HTTPRequest) {
+        self.request = request
+    }
+}
