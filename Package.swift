@@ -106,5 +106,6 @@ let package = Package(
             name: "steleTests",
             dependencies: ["Journal", "JournalTesting", "JSON", "SteleService"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,32 +1,70 @@
 import CJansson
 
-/// Checks that bytes are one JSON value, with jansson (the only JSON parser
-/// Stele uses). Duplicate object keys are refused: their meaning is ambiguous.
+/// Checks that bytes are exactly one JSON value (RFC 8259, any type at the top
+/// level) that Stele is willing to store, with jansson (the only JSON parser
+/// Stele uses) plus a few checks of its own.
+///
+/// Refused, each with its own ``Failure/Reason``:
+/// - empty or whitespace-only input, truncated input, bad syntax, anything after the value;
+/// - invalid UTF-8 (overlong forms, surrogates encoded in UTF-8, stray or missing
+///   continuation bytes) and `\u` escapes that leave a surrogate unpaired;
+/// - NUL: a raw 0x00 byte anywhere (jansson would stop reading at one that follows
+///   the value, and accept `1\0`) and the escape `\u0000`, which jansson refuses
+///   by default — Stele keeps that default, so a stored string never holds U+0000;
+/// - nesting deeper than `maximumDepth` arrays and objects (jansson's own limit,
+///   2048, applies on top);
+/// - integers outside `Int64` and reals that overflow a `Double` (`1e400`);
+///   reals that underflow (`1e-400`) are accepted as zero, as jansson does;
+/// - duplicate keys in an object, whose meaning is ambiguous.
 package enum JSONValidation {
-    /// Why a payload is not acceptable JSON, with jansson's position and text.
-    package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
-        package let line: Int
-        package let column: Int
-        package let position: Int
-        package let text: String
+    /// The nesting depth allowed when a caller does not choose one: a scalar has
+    /// depth 0, `[]` depth 1, `[{}]` depth 2.
+    package static let defaultMaximumDepth = 64
 
-        package var description: String { "invalid JSON at line \(line), column \(column): \(text)" }
+    /// jansson's decoding flags: any value at the top level, duplicate keys refused.
+    /// `JSON_ALLOW_NUL` is deliberately absent.
+    static let decodingFlags = Int(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
+
+    /// Validates `bytes` as a single JSON value of any type; `nil` means valid.
+    package static func validate(
+        _ bytes: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth
+    ) -> Failure? {
+        switch withTree(of: bytes, maximumDepth: maximumDepth, { _ in () }) {
+        case .success: return nil
+        case .failure(let failure): return failure
+        }
     }
 
-    /// Validates `bytes` as a single JSON value of any type.
-    package static func validate(_ bytes: UnsafeRawBufferPointer) -> Failure? {
+    /// Validates `bytes` as a single JSON value of any type; `nil` means valid.
+    package static func validate(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) -> Failure? {
+        bytes.withUnsafeBytes { validate($0, maximumDepth: maximumDepth) }
+    }
+
+    /// Parses `bytes` with jansson after the checks jansson does not make, and
+    /// lends the tree to `body`; the tree is freed when `body` returns and must
+    /// not escape it.
+    static func withTree<Result>(
+        of bytes: UnsafeRawBufferPointer, maximumDepth: Int,
+        _ body: (UnsafeMutablePointer<json_t>) -> Result
+    ) -> Swift.Result<Result, Failure> {
+        precondition(maximumDepth >= 0, "maximumDepth must not be negative")
+        if bytes.isEmpty {
+            return .failure(Failure(reason: .empty, text: "empty input", offset: 0, in: bytes))
+        }
+        if let finding = JSONDepthScanner.scan(bytes, maximumDepth: maximumDepth) {
+            let text: String
+            switch finding.reason {
+            case .tooDeep: text = "nesting deeper than \(maximumDepth) levels"
+            default: text = "NUL byte (0x00) in input"
+            }
+            return .failure(Failure(reason: finding.reason, text: text, offset: finding.offset, in: bytes))
+        }
         var error = json_error_t()
-        let flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY
-        let value = bytes.withMemoryRebound(to: CChar.self) { chars in
-            json_loadb(chars.baseAddress, chars.count, Int(flags), &error)
+        let tree = bytes.withMemoryRebound(to: CChar.self) { chars in
+            json_loadb(chars.baseAddress, chars.count, decodingFlags, &error)
         }
-        if let value {
-            json_decref_shim(value)
-            return nil
-        }
-        let text = withUnsafeBytes(of: error.text) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return Failure(line: Int(error.line), column: Int(error.column), position: Int(error.position), text: text)
+        guard let tree else { return .failure(failure(from: error, in: bytes)) }
+        defer { json_decref_shim(tree) }
+        return .success(body(tree))
     }
 }
