@@ -16,6 +16,8 @@ import CJansson
 /// - integers outside `Int64` and reals that overflow a `Double` (`1e400`);
 ///   reals that underflow (`1e-400`) are accepted as zero, as jansson does;
 /// - duplicate keys in an object, whose meaning is ambiguous.
+///
+/// Safe to call from any thread at once: each call parses into its own jansson tree.
 package enum JSONValidation {
     /// The nesting depth allowed when a caller does not choose one: a scalar has
     /// depth 0, `[]` depth 1, `[{}]` depth 2.
@@ -43,10 +45,10 @@ package enum JSONValidation {
     /// Parses `bytes` with jansson after the checks jansson does not make, and
     /// lends the tree to `body`; the tree is freed when `body` returns and must
     /// not escape it.
-    static func withTree<Result>(
+    static func withTree<Value>(
         of bytes: UnsafeRawBufferPointer, maximumDepth: Int,
-        _ body: (UnsafeMutablePointer<json_t>) -> Result
-    ) -> Swift.Result<Result, Failure> {
+        _ body: (UnsafeMutablePointer<json_t>) -> Value
+    ) -> Result<Value, Failure> {
         precondition(maximumDepth >= 0, "maximumDepth must not be negative")
         if bytes.isEmpty {
             return .failure(Failure(reason: .empty, text: "empty input", offset: 0, in: bytes))

@@ -78,6 +78,24 @@ import Testing
         }
     }
 
+    @Test func validationAndParsing_workFromManyTasksAtOnce() async {
+        let good = Array(#"{"a":[1,2,{"b":"c"}],"d":1.5}"#.utf8)
+        let bad = Array(#"{"a":1,"a":2}"#.utf8)
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    (0..<2_000).allSatisfy { round in
+                        let accepted = JSONValidation.validate(good) == nil && (try? JSONValue.parse(good)) != nil
+                        let refused = JSONValidation.validate(bad)?.reason == .duplicateKey
+                        return accepted && refused && (task + round >= 0)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: true, count: 8))
+    }
+
     private func expectAcceptance(_ input: TestInput, sourceLocation: SourceLocation = #_sourceLocation) {
         let failure = JSONValidation.validate(input.bytes)
         #expect(failure == nil, "\(failure.map(String.init(describing:)) ?? "")", sourceLocation: sourceLocation)
