@@ -56,3 +56,14 @@ fuzz: deps
 
 clean:
 	rm -rf .build
+
+## check-openapi: validate openapi.yaml and the response checker's own tests
+.PHONY: check-openapi python-deps
+check-openapi: python-deps
+	python3 Tests/OpenAPI/validate_spec.py openapi.yaml
+	python3 -m unittest discover -s Tests/OpenAPI -p 'test_*.py'
+
+## python-deps: the Python packages the OpenAPI checks use (PyPI, when missing)
+python-deps:
+	@python3 -c 'import yaml, jsonschema, referencing, openapi_spec_validator' 2>/dev/null || \
+	  python3 -m pip install --quiet pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7'
