@@ -126,7 +126,7 @@ def is_library_response(exchange: Exchange) -> bool:
 def check(spec: Spec, exchange: Exchange) -> Verdict:
     """Checks one exchange. A target that can be read two ways (percent-decoded
     or not; a weak template match or an unknown path) passes when either
-    reading conforms; otherwise the first reading's errors are reported."""
+    reading conforms; otherwise every reading's errors are reported."""
     if is_library_response(exchange):
         return Verdict(LIBRARY)
     readings: list[tuple[Operation, Route | None]] = []
@@ -138,14 +138,16 @@ def check(spec: Spec, exchange: Exchange) -> Verdict:
             readings.append((spec.unrouted(WRONG_METHOD, WRONG_METHOD_RESPONSES), route))
         if route is None or route.weak:
             readings.append((spec.unrouted(UNKNOWN_PATH, UNKNOWN_PATH_RESPONSES), None))
-    first: Verdict | None = None
+    verdicts = []
     for operation, route in readings:
         verdict = check_reading(spec, exchange, operation, route)
         if not verdict.errors:
             return verdict
-        first = first or verdict
-    assert first is not None
-    return first
+        verdicts.append(verdict)
+    if len(verdicts) > 1:
+        merged = [f"[as {verdict.key}] {error}" for verdict in verdicts for error in verdict.errors]
+        return Verdict(verdicts[0].key, merged, verdicts[0].problem)
+    return verdicts[0]
 
 
 def check_reading(spec: Spec, exchange: Exchange, operation: Operation, route: Route | None) -> Verdict:
