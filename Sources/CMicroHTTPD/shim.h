@@ -45,8 +45,9 @@ static inline struct MHD_Daemon *stele_mhd_start(
     struct stele_mhd_log_target *log, const struct MHD_OptionItem *options) {
     return MHD_start_daemon(
         flags, port, NULL, NULL, handler, handler_context,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
+        /* The logger first, so that no message goes to MHD's own stderr logger. */
         MHD_OPTION_EXTERNAL_LOGGER, stele_mhd_log_trampoline, (void *)log,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
         MHD_OPTION_UNESCAPE_CALLBACK, stele_mhd_keep_escapes, NULL,
         MHD_OPTION_ARRAY, options,
         MHD_OPTION_END);

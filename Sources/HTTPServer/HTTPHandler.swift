@@ -16,6 +16,10 @@ package protocol HTTPHandler: Sendable {
     /// Handles a request whose whole body has arrived. Answer through
     /// `exchange`, now or later.
     func handle(_ request: HTTPRequest, exchange: HTTPExchange)
+
+    /// Called once a response has been queued for a request, with the time
+    /// since its head arrived: for metrics and request logs.
+    func responded(method: String, path: String, status: Int, duration: Duration)
 }
 
 /// The answer to a request's head: read its body (up to a limit) or refuse it.

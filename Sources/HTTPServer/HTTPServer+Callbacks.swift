@@ -23,12 +23,12 @@ let accessHandler: MHD_AccessHandlerCallback = {
         switch server.handler.accept(head) {
         case .refuse(let response):
             state.answered = true
-            return queue(response, on: connection)
+            return server.send(response, for: state, on: connection)
         case .accept(let limit):
             state.maximumBodyBytes = limit
             if let declared = head.contentLength, declared > limit {
                 state.answered = true
-                return queue(server.handler.bodyTooLarge(head, limit: limit), on: connection)
+                return server.send(server.handler.bodyTooLarge(head, limit: limit), for: state, on: connection)
             }
             if let declared = head.contentLength, declared > 0 { state.request.body.reserveCapacity(declared) }
             return .YES
@@ -42,7 +42,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         if state.answered { return .YES }
         guard state.request.body.count + size <= state.maximumBodyBytes, let uploadData else {
             state.answered = true
-            return queue(server.handler.bodyTooLarge(state.request, limit: state.maximumBodyBytes), on: connection)
+            return server.send(server.handler.bodyTooLarge(state.request, limit: state.maximumBodyBytes), for: state, on: connection)
         }
         uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
             state.request.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
@@ -55,7 +55,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         // Resumed: the answer has arrived.
         guard let outcome = exchange.takeOutcome() else { return .YES }
         state.answered = true
-        return queue(outcome.make(), on: connection)
+        return server.send(outcome.make(), for: state, on: connection)
     }
     let exchange = HTTPExchange(connection: connection)
     state.exchange = exchange
@@ -63,7 +63,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
     state.request.body = []
     guard let outcome = exchange.outcomeOrSuspend() else { return .YES }
     state.answered = true
-    return queue(outcome.make(), on: connection)
+    return server.send(outcome.make(), for: state, on: connection)
 }
 
 /// Called when libmicrohttpd is done with a request (answered, or the
@@ -73,6 +73,17 @@ let requestCompleted: MHD_RequestCompletedCallback = { context, _, requestContex
     requestContext.pointee = nil
     Unmanaged<RequestState>.fromOpaque(stored).release()
     Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().inFlight.subtract(1, ordering: .relaxed)
+}
+
+extension HTTPServer {
+    /// Sends `response` for the request in `state` and tells the handler.
+    fileprivate func send(_ response: HTTPResponse, for state: RequestState, on connection: OpaquePointer) -> MHD_Result {
+        let result = queue(response, on: connection)
+        handler.responded(
+            method: state.request.method, path: state.request.path, status: response.status,
+            duration: ContinuousClock.now - state.started)
+        return result
+    }
 }
 
 /// Sends `response` on `connection`; libmicrohttpd copies the body.

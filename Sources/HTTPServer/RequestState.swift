@@ -8,6 +8,7 @@ final class RequestState {
     /// large): whatever else arrives is dropped.
     var answered = false
     var exchange: HTTPExchange?
+    let started = ContinuousClock.now
 
     init(request: HTTPRequest) {
         self.request = request

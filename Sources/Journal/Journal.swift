@@ -154,6 +154,12 @@ package actor Journal {
         notifier.wait(beyond: offset, timeout: timeout, answer: answer)
     }
 
+    /// Answers every long-poll now and every later one at once (shutdown),
+    /// while appends keep working until ``close()``.
+    package nonisolated func answerWaiters() {
+        notifier.close()
+    }
+
     /// The first offset and the durable end.
     package nonisolated var bounds: (start: UInt64, end: UInt64) { catalog.bounds }
 

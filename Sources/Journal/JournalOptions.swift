@@ -26,6 +26,10 @@ package struct JournalOptions: Sendable {
     /// after an append need not journal a file-size change.
     package var preallocateSegments: Bool = true
 
+    /// Told of every fsync that acknowledged appends, on the journal's
+    /// thread: it must only record (metrics), never wait.
+    package var commitObserver: (@Sendable (CommitEvent) -> Void)?
+
     package init() {}
 
     package init(durability: Durability) {

@@ -6,5 +6,5 @@ struct Stele: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stele",
         abstract: "A durable, append-only journal.",
-        subcommands: [InitCommand.self, VerifyCommand.self, DumpCommand.self, RepairCommand.self])
+        subcommands: [ServeCommand.self, InitCommand.self, VerifyCommand.self, DumpCommand.self, RepairCommand.self])
 }

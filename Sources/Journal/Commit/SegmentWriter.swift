@@ -139,6 +139,8 @@ final class SegmentWriter {
         statistics.requests += requests.count
         statistics.records += recordCount
         statistics.bytes += buffer.count
+        options.commitObserver?(
+            CommitEvent(requests: requests.count, records: recordCount, bytes: buffer.count, fsyncDuration: elapsed))
         publish(end: offset, indexEntries: newIndexEntries, records: recordCount)
         return results
     }

@@ -1,0 +1,102 @@
+import HTTPServer
+import JSON
+import Journal
+
+extension JournalAPI {
+    /// `POST /v1/records`: one JSON record, an NDJSON batch (all or nothing)
+    /// or one binary record. Answered once the fsync covering it returns.
+    func append(_ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
+        let records: [AppendRecord]
+        switch recordsToAppend(request) {
+        case .success(let parsed): records = parsed
+        case .failure(let problem): return answer.problem(problem)
+        }
+        let batch = MediaType(of: request) == .ndjson
+        let metrics = self.metrics
+        let payloadBytes = records.reduce(0) { $0 + $1.payload.count }
+        journal.append(records) { result in
+            // On the journal's thread: hand the rendering to a polling thread.
+            answer.exchange.respond {
+                switch result {
+                case .success(let appended):
+                    metrics.recordAppend(records: appended.count, bytes: payloadBytes)
+                    return Self.created(appended, batch: batch)
+                case .failure(let error):
+                    return Problem(error, context: .append).response(instance: answer.instance)
+                }
+            }
+        }
+    }
+
+    /// The records a request body holds, checked as its content type says.
+    private func recordsToAppend(_ request: HTTPRequest) -> Result<[AppendRecord], Problem> {
+        let body = request.body
+        switch MediaType(of: request) {
+        case .json:
+            guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }
+            if let failure = JSONValidation.validate(body, maximumDepth: limits.maximumJSONDepth) {
+                return .failure(Self.malformed(failure, line: nil))
+            }
+            return .success([AppendRecord(payload: body, isJSON: true)])
+        case .ndjson:
+            let lines: [Range<Int>]
+            do {
+                lines = try NDJSONLines.validatedRanges(in: body, maximumDepth: limits.maximumJSONDepth)
+            } catch {
+                return .failure(Self.malformed(error.failure, line: error.line))
+            }
+            guard !lines.isEmpty else { return .failure(Problem(.emptyBatch, "the batch holds no records")) }
+            guard lines.count <= limits.maximumBatchRecords else {
+                return .failure(Problem(
+                    .tooManyRecords, "the batch holds \(lines.count) records; the limit is \(limits.maximumBatchRecords)",
+                    members: [("limit", .integer(UInt64(limits.maximumBatchRecords)))]))
+            }
+            return .success(lines.map { AppendRecord(payload: Array(body[$0]), isJSON: true) })
+        case .octetStream:
+            guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }
+            return .success([AppendRecord(payload: body, isJSON: false)])
+        case nil:
+            return .failure(Problem(.unsupportedMediaType, "unsupported Content-Type"))
+        }
+    }
+
+    private static func malformed(_ failure: JSONValidation.Failure, line: Int?) -> Problem {
+        var members: [(name: String, value: Problem.Member)] = [("reason", .text(failure.reason.rawValue))]
+        if let line { members.append(("line", .integer(UInt64(line)))) }
+        let place = line.map { "line \($0): " } ?? ""
+        return Problem(.malformedJSON, place + failure.description, members: members)
+    }
+
+    /// `201 Created` with where the records landed.
+    static func created(_ appended: [AppendedRecord], batch: Bool) -> HTTPResponse {
+        var body: [UInt8] = []
+        body.reserveCapacity(batch ? 32 + appended.count * 100 : 120)
+        let next = appended[appended.count - 1].next
+        if batch {
+            body.append(contentsOf: #"{"records":["#.utf8)
+            for (index, record) in appended.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: #"{"offset":"#.utf8)
+                body.append(contentsOf: String(record.offset).utf8)
+                body.append(contentsOf: #","blake3":""#.utf8)
+                body.append(contentsOf: record.digest.hex.utf8)
+                body.append(contentsOf: #""}"#.utf8)
+            }
+            body.append(contentsOf: #"],"next":"#.utf8)
+            body.append(contentsOf: String(next).utf8)
+            body.append(UInt8(ascii: "}"))
+        } else {
+            body.append(contentsOf: #"{"offset":"#.utf8)
+            body.append(contentsOf: String(appended[0].offset).utf8)
+            body.append(contentsOf: #","next":"#.utf8)
+            body.append(contentsOf: String(next).utf8)
+            body.append(contentsOf: #","blake3":""#.utf8)
+            body.append(contentsOf: appended[0].digest.hex.utf8)
+            body.append(contentsOf: #""}"#.utf8)
+        }
+        return HTTPResponse(
+            status: 201,
+            headers: [("Content-Type", "application/json"), ("Location", "/v1/records/\(appended[0].offset)")],
+            body: body)
+    }
+}

@@ -1,0 +1,64 @@
+import HTTPServer
+
+extension JournalAPI {
+    /// Bodies of requests that are not appends (cursor updates) stay small.
+    static let smallBodyBytes = 64 << 10
+
+    /// Checks a request's head before its body is read: size of the target
+    /// and headers, route and method, authorization, availability and
+    /// content type. Returns the body limit, or the problem to answer with.
+    func admit(_ head: HTTPRequest) -> Result<Int, Problem> {
+        let targetBytes = head.path.utf8.count + head.query.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.utf8.count ?? 0) + 2 }
+        if targetBytes > limits.maximumTargetBytes {
+            return .failure(Problem(.uriTooLong, "the request target is longer than \(limits.maximumTargetBytes) bytes"))
+        }
+        let headerBytes = head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > limits.maximumHeaderBytes {
+            return .failure(Problem(.headersTooLarge, "the request headers are larger than \(limits.maximumHeaderBytes) bytes"))
+        }
+        let operation: Operation
+        switch Router.resolve(method: head.method, path: head.path) {
+        case .success(let resolved): operation = resolved
+        case .failure(let problem): return .failure(problem)
+        }
+        if let refusal = authorize(operation, head) { return .failure(refusal) }
+        if operation.needsJournal, case .serving = currentPhase {} else if operation.needsJournal {
+            return .failure(unavailable)
+        }
+        if head.header("transfer-encoding") != nil, head.header("content-length") != nil {
+            return .failure(Problem(.invalidBody, "a request may not carry both Content-Length and Transfer-Encoding"))
+        }
+        switch operation {
+        case .appendRecords:
+            guard MediaType(of: head) != nil else {
+                return .failure(Problem(
+                    .unsupportedMediaType,
+                    "appends take application/json, application/x-ndjson or application/octet-stream, not \(head.header("content-type") ?? "no Content-Type")"))
+            }
+            return .success(limits.maximumBodyBytes)
+        case .setCursor:
+            guard case .json = MediaType(of: head) else {
+                return .failure(Problem(.unsupportedMediaType, "a cursor update is application/json: {\"offset\": n}"))
+            }
+            return .success(Self.smallBodyBytes)
+        default:
+            return .success(Self.smallBodyBytes)
+        }
+    }
+
+    /// The problem when the request's bearer token does not allow `operation`, else nil.
+    private func authorize(_ operation: Operation, _ head: HTTPRequest) -> Problem? {
+        guard let tokens else { return nil }
+        let force = head.queryValue("force").map { $0 == "true" || $0 == "1" } ?? false
+        guard let needed = operation.requiredScope(force: force, metricsNeedRead: metricsNeedRead) else { return nil }
+        guard let authorization = head.header("authorization"), let scopes = tokens.scopes(authorization: authorization) else {
+            return Problem(
+                .unauthorized, "this request needs a bearer token with the \(needed.rawValue) scope",
+                headers: [("WWW-Authenticate", #"Bearer realm="stele""#)])
+        }
+        guard AccessTokens.allows(scopes, needed) else {
+            return Problem(.forbidden, "this token lacks the \(needed.rawValue) scope this request needs")
+        }
+        return nil
+    }
+}

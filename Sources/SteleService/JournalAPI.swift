@@ -1,0 +1,120 @@
+package import HTTPServer
+package import Journal
+package import Logging
+import Synchronization
+
+/// Stele's HTTP API over a journal: routing, limits, authorization, and the
+/// handlers of every endpoint (in `Handlers/`). It never blocks a polling
+/// thread: appends and long-polls answer through their exchange when the
+/// journal calls back; cursor and cleanup work runs in a task.
+package final class JournalAPI: HTTPHandler {
+    package let limits: ServiceLimits
+    let tokens: AccessTokens?
+    let metricsNeedRead: Bool
+    let metrics: ServiceMetrics
+    let logger: Logger
+    private let phase = Mutex(ServicePhase.recovering)
+
+    package init(
+        limits: ServiceLimits = ServiceLimits(), tokens: AccessTokens? = nil, metricsNeedRead: Bool = false,
+        metrics: ServiceMetrics, logger: Logger
+    ) {
+        self.limits = limits
+        self.tokens = tokens
+        self.metricsNeedRead = metricsNeedRead
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Moves the service to `new` (recovered, or draining for shutdown).
+    package func enter(_ new: ServicePhase) {
+        phase.withLock { $0 = new }
+    }
+
+    package var currentPhase: ServicePhase { phase.withLock { $0 } }
+
+    // MARK: HTTPHandler
+
+    package func accept(_ head: HTTPRequest) -> HTTPAdmission {
+        switch admit(head) {
+        case .success(let limit): .accept(maximumBodyBytes: limit)
+        case .failure(let problem): .refuse(problem.response(instance: head.path))
+        }
+    }
+
+    package func bodyTooLarge(_ head: HTTPRequest, limit: Int) -> HTTPResponse {
+        Problem(.payloadTooLarge, "the request body is larger than \(limit) bytes", members: [("limit", .integer(UInt64(limit)))])
+            .response(instance: head.path)
+    }
+
+    package func handle(_ request: HTTPRequest, exchange: HTTPExchange) {
+        guard case .success(let operation) = Router.resolve(method: request.method, path: request.path) else {
+            return exchange.respond(Problem(.notFound, "no resource at \(request.path)").response(instance: request.path))
+        }
+        let journal: Journal?
+        switch currentPhase {
+        case .serving(let open): journal = open
+        case .recovering, .draining: journal = nil
+        }
+        let answer = Answer(exchange: exchange, instance: request.path)
+        switch operation {
+        case .health: answer.json(200, #"{"status":"ok"}"#)
+        case .readiness: readiness(answer)
+        case .metrics: exposeMetrics(journal, answer)
+        default:
+            guard let journal else { return answer.problem(unavailable) }
+            route(operation, request, journal, answer)
+        }
+    }
+
+    package func responded(method: String, path: String, status: Int, duration: Duration) {
+        let route = Router.resolve(method: method, path: path).map(\.route)
+        metrics.recordRequest(route: (try? route.get()) ?? "unmatched", method: method, status: status, duration: duration)
+        logger.debug("request", metadata: [
+            "http.method": "\(method)", "http.path": "\(path)", "http.status": "\(status)",
+            "http.duration_us": "\(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)",
+        ])
+    }
+
+    private func route(_ operation: Operation, _ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
+        switch operation {
+        case .appendRecords: append(request, journal, answer)
+        case .readRecords: readRecords(request, journal, answer)
+        case .readRecord(let offset): readRecord(offset, request, journal, answer)
+        case .listCursors: listCursors(journal, answer)
+        case .readCursor(let name): readCursor(name, journal, answer)
+        case .setCursor(let name): setCursor(name, request, journal, answer)
+        case .deleteCursor(let name): deleteCursor(name, journal, answer)
+        case .listSegments: listSegments(journal, answer)
+        case .cleanup: cleanup(request, journal, answer)
+        case .describeJournal: describe(journal, answer)
+        case .health, .readiness, .metrics: break
+        }
+    }
+
+    /// `GET /metrics`: the Prometheus text format.
+    private func exposeMetrics(_ journal: Journal?, _ answer: Answer) {
+        let metrics = self.metrics
+        Task {
+            var snapshot: JournalSnapshot?
+            if let journal { snapshot = await JournalSnapshot.of(journal) }
+            answer.send(HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: metrics.exposition(snapshot)))
+        }
+    }
+
+    /// The problem for a request that needs the journal when there is none to serve it.
+    var unavailable: Problem {
+        switch currentPhase {
+        case .recovering: Problem(.notReady, "the journal is still being recovered")
+        case .draining: Problem(.shuttingDown, "the server is shutting down")
+        case .serving(let journal):
+            switch journal.state {
+            case .writable: Problem(.internal, "the journal is available")
+            case .failed(let reason): Problem(.journalFailed, "the journal has failed: \(reason)")
+            case .closed: Problem(.shuttingDown, "the journal is closed")
+            }
+        }
+    }
+}

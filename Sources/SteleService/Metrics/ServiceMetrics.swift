@@ -1,0 +1,116 @@
+import CoreMetrics
+package import Journal
+import Prometheus
+import Synchronization
+
+/// Stele's metrics, kept with swift-metrics on a Prometheus registry of
+/// their own and exposed in the Prometheus text format on `/metrics`.
+/// Counters and histograms are recorded as things happen; gauges that
+/// describe the journal (offsets, segments, cursors) are set at each scrape.
+package final class ServiceMetrics: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let appendedRecords: CoreMetrics.Counter
+    private let appendedBytes: CoreMetrics.Counter
+    private let fsyncs: CoreMetrics.Counter
+    private let fsyncDuration: CoreMetrics.Timer
+    private let batchRequests: Recorder
+    private let deletedSegments: CoreMetrics.Counter
+    private let waiters = Atomic<Int>(0)
+    /// Per-request series, made once per route, method and status.
+    private let requestSeries = Mutex([String: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]())
+
+    package init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            "stele_fsync_duration_seconds": [25, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10_000, 50_000]
+                .map { Duration.microseconds($0) },
+            "stele_http_request_duration_seconds": [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 50_000, 100_000, 1_000_000, 10_000_000]
+                .map { Duration.microseconds($0) },
+        ]
+        factory.valueHistogramBuckets = ["stele_group_commit_batch_requests": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]]
+        self.factory = factory
+        appendedRecords = CoreMetrics.Counter(label: "stele_appended_records_total", factory: factory)
+        appendedBytes = CoreMetrics.Counter(label: "stele_appended_bytes_total", factory: factory)
+        fsyncs = CoreMetrics.Counter(label: "stele_fsyncs_total", factory: factory)
+        fsyncDuration = CoreMetrics.Timer(label: "stele_fsync_duration_seconds", factory: factory)
+        batchRequests = Recorder(label: "stele_group_commit_batch_requests", dimensions: [], aggregate: true, factory: factory)
+        deletedSegments = CoreMetrics.Counter(label: "stele_cleanup_deleted_segments_total", factory: factory)
+    }
+
+    /// One answered HTTP request.
+    package func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let key = "\(route) \(method) \(status)"
+        let series = requestSeries.withLock { series in
+            if let existing = series[key] { return existing }
+            let made = (
+                count: CoreMetrics.Counter(
+                    label: "stele_http_requests_total",
+                    dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+                duration: CoreMetrics.Timer(
+                    label: "stele_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            )
+            series[key] = made
+            return made
+        }
+        series.count.increment()
+        series.duration.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Records acknowledged by one append request, and their payload bytes.
+    package func recordAppend(records: Int, bytes: Int) {
+        appendedRecords.increment(by: records)
+        appendedBytes.increment(by: bytes)
+    }
+
+    /// One fsync that acknowledged appends (the journal's commit observer).
+    package func recordCommit(_ event: CommitEvent) {
+        fsyncs.increment()
+        fsyncDuration.recordNanoseconds(event.fsyncDuration.nanoseconds)
+        batchRequests.record(event.requests)
+    }
+
+    package func recordCleanup(deletedSegments count: Int) {
+        deletedSegments.increment(by: count)
+    }
+
+    package func longPollStarted() { waiters.add(1, ordering: .relaxed) }
+    package func longPollEnded() { waiters.subtract(1, ordering: .relaxed) }
+
+    /// The text format, after setting the gauges that describe `snapshot`.
+    package func exposition(_ snapshot: JournalSnapshot?) -> [UInt8] {
+        gauge("stele_long_poll_waiters").record(waiters.load(ordering: .relaxed))
+        gauge("stele_ready").record(snapshot?.ready == true ? 1 : 0)
+        if let snapshot {
+            gauge("stele_journal_failed").record(snapshot.failed ? 1 : 0)
+            gauge("stele_journal_start_offset").record(Int64(clamping: snapshot.start))
+            gauge("stele_journal_end_offset").record(Int64(clamping: snapshot.end))
+            gauge("stele_segments").record(snapshot.segments)
+            gauge("stele_recovery_seconds").record(snapshot.recovery.seconds)
+            gauge("stele_recovery_records").record(snapshot.recovery.records)
+            gauge("stele_recovery_bytes").record(Int64(clamping: snapshot.recovery.bytes))
+            gauge("stele_recovery_truncated_tails").record(snapshot.recovery.cutTornTail ? 1 : 0)
+            for cursor in snapshot.cursors {
+                gauge("stele_cursor_offset", [("cursor", cursor.name)]).record(Int64(clamping: cursor.offset))
+                gauge("stele_cursor_lag_bytes", [("cursor", cursor.name)])
+                    .record(Int64(clamping: snapshot.end &- min(cursor.offset, snapshot.end)))
+            }
+        }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 << 10)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Recorder {
+        Recorder(label: label, dimensions: dimensions, aggregate: false, factory: factory)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

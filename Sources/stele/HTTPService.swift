@@ -1,0 +1,37 @@
+import HTTPServer
+import Journal
+import Logging
+import ServiceLifecycle
+import SteleService
+
+/// Keeps the HTTP server running; at shutdown it drains first: stops
+/// accepting connections, refuses new requests, answers every long-poll,
+/// lets appends in flight finish (for at most `grace`) and stops.
+struct HTTPService: Service {
+    let server: HTTPServer
+    let api: JournalAPI
+    let grace: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("shutting down: draining requests", metadata: ["http.in_flight": "\(server.requestsInFlight)"])
+        server.quiesce()
+        var journal: Journal?
+        switch api.currentPhase {
+        case .serving(let open): journal = open
+        case .draining(let open): journal = open
+        case .recovering: journal = nil
+        }
+        api.enter(.draining(journal))
+        journal?.answerWaiters()
+        let deadline = ContinuousClock.now + grace
+        while server.requestsInFlight > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        if server.requestsInFlight > 0 {
+            logger.warning("requests still in flight at the end of the grace period", metadata: ["http.in_flight": "\(server.requestsInFlight)"])
+        }
+        server.stop()
+    }
+}

@@ -1,0 +1,23 @@
+import Journal
+import Logging
+import ServiceLifecycle
+import SteleService
+import SystemPackage
+
+/// Opens (and recovers) the journal, hands it to the API, and closes it
+/// last at shutdown: queued appends flushed and fsynced, lock released.
+struct JournalService: Service {
+    let directory: FilePath
+    let options: JournalOptions
+    let api: JournalAPI
+    let logger: Logger
+
+    func run() async throws {
+        let journal = try await Journal.open(at: directory, options: options, logger: logger)
+        api.enter(.serving(journal))
+        logger.info("ready", metadata: ["journal.end": "\(journal.bounds.end)"])
+        try? await gracefulShutdown()
+        await journal.close()
+        logger.info("journal closed", metadata: ["journal.end": "\(journal.bounds.end)"])
+    }
+}
