@@ -112,9 +112,14 @@ let package = Package(
             dependencies: ["Journal", "JournalTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "SteleServiceTests",
+            dependencies: ["SteleService", "HTTPServer", "JSON", "Journal"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "steleTests",
             dependencies: ["Journal", "JournalTesting", "JSON", "SteleService"],
             swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceTests", dependencies: ["JournalTesting", "Journal", "Checksums"], swiftSettings: swiftSettings),
     ]
 )
