@@ -26,11 +26,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product stele
 
-## run: build, then check the embedded default data directory and follow its records
+## run: build, then serve the embedded default data directory on 127.0.0.1:8080 (Ctrl-C stops cleanly)
 run: build
-	./.build/release/stele init $(DATA_DIR)
-	@echo "stele serve (HTTP) is not built yet; following $(DATA_DIR) with stele dump --follow (Ctrl-C stops)"
-	./.build/release/stele dump $(DATA_DIR) --follow --json
+	./.build/release/stele serve --data-dir $(DATA_DIR)
 
 ## test: every test (unit, integration, crash and fault injection)
 test: deps
