@@ -39,6 +39,14 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product stele-bench
 	./.build/release/stele-bench $(BENCH_FLAGS)
+	$(MAKE) bench-http
+
+## bench-http: the server over HTTP beside Redis, PostgreSQL and the disk (bench/http.sh, about 15 min;
+## QUICK=1: 1 run of 5 s per point; PEERS=0: no peers; PROFILE=perf: a perf profile of some points)
+.PHONY: bench-http
+bench-http: deps
+	$(SWIFT) build -c release --product stele
+	bash bench/http.sh
 
 ## soak: many more kill -9 cycles than `make test` runs
 soak: deps
