@@ -1,0 +1,149 @@
+import Foundation
+import Glibc
+
+/// `stele serve --port 0 --data-dir DIR [flags]` as a child process: started,
+/// its port read from the first stdout line, ready once `/readyz` says 200;
+/// stopped with SIGTERM (SIGKILL after a bound) or killed outright. A server
+/// still running when the object goes away is killed.
+final class ServerProcess: @unchecked Sendable {
+    /// Why a server did not come up.
+    struct StartFailure: Error, CustomStringConvertible {
+        let reason: String
+        let standardError: String
+        var description: String { "stele serve \(reason); stderr:\n\(standardError.suffix(3000))" }
+    }
+
+    let scratch: ScratchDirectory
+    let dataDirectory: URL
+    let flags: [String]
+    let process = Process()
+    private(set) var port: UInt16 = 0
+    private let outputURL: URL
+    private let errorURL: URL
+
+    /// Starts a server on `scratch/data` (or `dataDirectory`) and waits until it
+    /// listens and, with `waitForReady`, until `/readyz` answers 200 over plain HTTP.
+    static func start(
+        in scratch: ScratchDirectory, dataDirectory: String = "data", flags: [String] = [], waitForReady: Bool = true
+    ) async throws -> ServerProcess {
+        let server = try ServerProcess(scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags)
+        do {
+            try await server.waitUntilListening()
+            if waitForReady { try await server.waitUntilReady() }
+        } catch {
+            server.kill()
+            throw error
+        }
+        return server
+    }
+
+    private init(scratch: ScratchDirectory, dataDirectory: URL, flags: [String]) throws {
+        self.scratch = scratch
+        self.dataDirectory = dataDirectory
+        self.flags = flags
+        let name = "server-\(UUID().uuidString.prefix(8))"
+        outputURL = scratch.path("\(name).out")
+        errorURL = scratch.path("\(name).err")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        process.executableURL = SteleBinary.url
+        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path] + flags
+        // The tests' own STELE_* variables must not configure the server.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STELE_") }
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        try process.run()
+    }
+
+    deinit { kill() }
+
+    var standardOutput: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+    var isRunning: Bool { process.isRunning }
+
+    /// A new client for this server.
+    func client(timeout: Duration = .seconds(20)) -> RawHTTPClient {
+        RawHTTPClient(port: port, timeout: timeout)
+    }
+
+    private func waitUntilListening(timeout: Duration = .seconds(60)) async throws {
+        let prefix = "stele listening on "
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = standardOutput.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+                let colon = line.lastIndex(of: ":"), let port = UInt16(line[line.index(after: colon)...])
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else {
+                throw StartFailure(reason: "exited with \(process.terminationStatus) before listening", standardError: standardError)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw StartFailure(reason: "printed no listening line within \(timeout)", standardError: standardError)
+    }
+
+    /// Polls `/readyz` until it answers 200.
+    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let probe = client(timeout: .seconds(5))
+            if let response = try? await probe.request("GET", "/readyz"), response.status == 200 { return }
+            await probe.close()
+            guard process.isRunning else {
+                throw StartFailure(reason: "exited with \(process.terminationStatus) before ready", standardError: standardError)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw StartFailure(reason: "not ready within \(timeout)", standardError: standardError)
+    }
+
+    func signal(_ number: Int32) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, number) }
+    }
+
+    /// Waits for the process to exit; its status, or nil at the deadline.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    /// SIGTERM, then SIGKILL when it has not exited within `grace`. The exit
+    /// status, or nil when it had to be killed.
+    @discardableResult
+    func stop(grace: Duration = .seconds(20)) async -> Int32? {
+        signal(SIGTERM)
+        if let status = await waitForExit(timeout: grace) { return status }
+        kill()
+        return nil
+    }
+
+    /// SIGKILL, and wait for the exit. Safe to call more than once.
+    func kill() {
+        guard process.processIdentifier > 0 else { return }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// A new server on the same data directory with the same flags.
+    func restart(flags newFlags: [String]? = nil) async throws -> ServerProcess {
+        kill()
+        return try await Self.start(
+            in: scratch, dataDirectory: dataDirectory.lastPathComponent, flags: newFlags ?? flags)
+    }
+}
+
+/// Runs `body` with a fresh server in its own scratch directory; the server
+/// is killed and the directory removed however `body` ends.
+func withServer<T>(_ flags: [String] = [], _ body: (ServerProcess) async throws -> T) async throws -> T {
+    let scratch = try ScratchDirectory()
+    defer { scratch.remove() }
+    let server = try await ServerProcess.start(in: scratch, flags: flags)
+    defer { server.kill() }
+    return try await body(server)
+}
