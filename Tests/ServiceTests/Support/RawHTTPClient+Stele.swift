@@ -43,10 +43,10 @@ extension RawHTTPClient {
             cursors: info["cursors"] as? Int ?? -1, segments: segments.text)
     }
 
-    /// Every record from the journal's start to its end, paged.
-    func readAll(limit: Int = 1000) async throws -> [StoredRecord] {
+    /// Every record from `from` (default the journal's start) to its end, paged.
+    func readAll(from: UInt64? = nil, limit: Int = 1000) async throws -> [StoredRecord] {
         var records: [StoredRecord] = []
-        var target = "/v1/records?limit=\(limit)"
+        var target = from.map { "/v1/records?from=\($0)&limit=\(limit)" } ?? "/v1/records?limit=\(limit)"
         while true {
             let page = try await jsonObject(target)
             let batch = (page["records"] as? [[String: Any]] ?? []).map(StoredRecord.init)

@@ -1,0 +1,68 @@
+import Testing
+
+/// `/v1/journal`, `/healthz`, `/readyz` and `/metrics`.
+@Suite struct OperationsEndpointTests {
+    @Test func journal_reportsBoundsSettingsStateAndRecovery() async throws {
+        try await withServer(["--durability", "group"]) { server in
+            let client = server.client()
+            let last = try await client.appendRecords(3).last!
+            let info = try await client.jsonObject("/v1/journal")
+            #expect(Set(info.keys) == ["start", "end", "durability", "state", "segments", "cursors", "recovery"])
+            #expect(info["start"] as? UInt64 == 0)
+            #expect(info["end"] as? UInt64 == last.next)
+            #expect(info["durability"] as? String == "group")
+            #expect(info["state"] as? String == "writable")
+            #expect(info["segments"] as? Int == 1)
+            #expect(info["cursors"] as? Int == 0)
+            let recovery = try #require(info["recovery"] as? [String: Any])
+            #expect(Set(recovery.keys) == ["segments", "records", "bytes", "cursors", "seconds", "actions"])
+        }
+    }
+
+    @Test func journal_afterARestart_reportsWhatRecoveryFound() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let first = try await ServerProcess.start(in: scratch)
+        defer { first.kill() }
+        _ = try await first.client().appendRecords(4)
+        #expect(await first.stop() == 0)
+        let second = try await first.restart()
+        defer { second.kill() }
+        let recovery = try #require(try await second.client().jsonObject("/v1/journal")["recovery"] as? [String: Any])
+        #expect(recovery["records"] as? Int == 4)
+        #expect(recovery["segments"] as? Int == 1)
+        #expect((recovery["actions"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func healthz_andReadyz_sayOkAndReady() async throws {
+        try await withServer { server in
+            let client = server.client()
+            let health = try await client.request("GET", "/healthz")
+            #expect(health.status == 200)
+            #expect(try health.json()["status"] as? String == "ok")
+            let ready = try await client.request("GET", "/readyz")
+            #expect(ready.status == 200)
+            #expect(try ready.json()["status"] as? String == "ready")
+            let head = try await client.request("HEAD", "/healthz")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+        }
+    }
+
+    @Test func metrics_isPrometheusTextWithTheJournalsAndRequestsMetrics() async throws {
+        try await withServer { server in
+            let client = server.client()
+            _ = try await client.appendRecords(2)
+            _ = try await client.request("GET", "/v1/records")
+            let response = try await client.request("GET", "/metrics")
+            #expect(response.status == 200)
+            #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            for name in ["stele_appended_records_total", "stele_fsync_duration_seconds", "stele_http_requests_total"] {
+                #expect(text.contains(name), "\(name) is missing from /metrics")
+            }
+            let appended = text.split(separator: "\n").first { $0.hasPrefix("stele_appended_records_total") }
+            #expect(appended?.hasSuffix(" 2") == true, "\(appended ?? "no sample")")
+        }
+    }
+}
