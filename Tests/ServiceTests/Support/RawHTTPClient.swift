@@ -189,3 +189,16 @@ final class RawHTTPClient: @unchecked Sendable {
         _ = try? await perform { $0.closeNow() }
     }
 }
+
+extension RawHTTPClient {
+    /// Whether bytes (or a close) arrive within `timeout`, without reading them.
+    func waitForDataNow(timeout: Duration) throws -> Bool {
+        guard isConnected, pending.isEmpty else { return !pending.isEmpty }
+        let deadline = ContinuousClock.now + timeout
+        do {
+            return try receiveMore(before: deadline) || true
+        } catch RawHTTPError.timedOut {
+            return false
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Testing
+
+/// Bodies over `--max-body-bytes` get 413 `payload-too-large`: before the
+/// body is read when its length is declared (no 100 Continue to an
+/// `Expect: 100-continue`), and as soon as a chunked body passes the limit.
+/// Nothing is stored.
+@Suite struct BodyLimitTests {
+    static let limit = 1024
+    static let flags = ["--max-body-bytes", "\(limit)"]
+
+    static func head(_ port: UInt16, length: Int, expect: Bool = false, contentType: String = "application/octet-stream") -> [UInt8] {
+        var headers = [("Content-Type", contentType), ("Content-Length", "\(length)")]
+        if expect { headers.append(("Expect", "100-continue")) }
+        return RawHTTPClient.requestBytes("POST", "/v1/records", port: port, headers: headers, body: nil)
+    }
+
+    @Test func bodyOfExactlyTheLimit_isAppended_andOneByteMore_is413() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let fits = try await client.append([UInt8](repeating: 1, count: Self.limit), contentType: "application/octet-stream")
+            #expect(fits.status == 201)
+            let before = try await client.fingerprint()
+            let over = try await client.append([UInt8](repeating: 2, count: Self.limit + 1), contentType: "application/octet-stream")
+            #expect(over.status == 413)
+            #expect(over.problemCode == "payload-too-large")
+            #expect(try over.json()["limit"] as? Int == Self.limit)
+            #expect(try await server.client().fingerprint() == before)
+        }
+    }
+
+    @Test func declaredLengthOverTheLimit_is413BeforeTheBodyIsSent() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let before = try await client.fingerprint()
+            // Only the head goes out: the answer must come without the body.
+            let response = try await server.client(timeout: .seconds(10)).exchange(
+                raw: Self.head(server.port, length: 10 * Self.limit), method: "POST", target: "/v1/records")
+            #expect(response.status == 413)
+            #expect(response.problemCode == "payload-too-large")
+            #expect(try await client.fingerprint() == before)
+            #expect(try await client.request("GET", "/healthz").status == 200)
+        }
+    }
+
+    @Test func expectContinueOverTheLimit_is413WithoutA100() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let before = try await client.fingerprint()
+            let raw = server.client(timeout: .seconds(10))
+            let head = Self.head(server.port, length: 1 << 20, expect: true)
+            let response = try await raw.perform { client in
+                try client.connectNow()
+                try client.sendNow(head)
+                return try client.readResponseNow(method: "POST", target: "/v1/records", stopAtInterim: true)
+            }
+            #expect(response.status == 413, "the server asked for a body it must refuse: \(response)")
+            #expect(response.problemCode == "payload-too-large")
+            #expect(try await client.fingerprint() == before)
+        }
+    }
+
+    @Test func expectContinueWithinTheLimit_gets100ThenTheAppend() async throws {
+        try await withServer(Self.flags) { server in
+            let raw = server.client(timeout: .seconds(10))
+            let head = Self.head(server.port, length: 5, expect: true, contentType: "application/json")
+            let (interim, final) = try await raw.perform { client in
+                try client.connectNow()
+                try client.sendNow(head)
+                let interim = try client.readResponseNow(method: "POST", target: nil, stopAtInterim: true)
+                try client.sendNow(Array("[1,2]".utf8))
+                return (interim.status, try client.readResponseNow(method: "POST", target: "/v1/records"))
+            }
+            #expect(interim == 100)
+            #expect(final.status == 201)
+        }
+    }
+
+    @Test func chunkedBodyOverTheLimit_is413AndStoresNothing() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let before = try await client.fingerprint()
+            let raw = server.client(timeout: .seconds(10))
+            let head = RawHTTPClient.requestBytes(
+                "POST", "/v1/records", port: server.port,
+                headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)
+            let answer = try await raw.perform { client in
+                Result {
+                    try client.connectNow()
+                    try client.sendNow(head)
+                    // 400-byte chunks until the server answers (it must before the 10th).
+                    let chunk = Array("190\r\n".utf8) + [UInt8](repeating: 0x41, count: 400) + Array("\r\n".utf8)
+                    for _ in 0..<10 {
+                        guard (try? client.sendNow(chunk)) != nil else { break }
+                        if try client.waitForDataNow(timeout: .milliseconds(200)) { break }
+                    }
+                    return try client.readResponseNow(method: "POST", target: "/v1/records")
+                }
+            }
+            withKnownIssue("BUG: a chunked body passing --max-body-bytes gets no answer: the connection is closed (libmicrohttpd: Application reported internal error) instead of 413") {
+                let response = try answer.get()
+                #expect(response.status == 413)
+                #expect(response.problemCode == "payload-too-large")
+            }
+            #expect(try await client.fingerprint() == before)
+            #expect(try await client.request("GET", "/healthz").status == 200)
+        }
+    }
+
+    @Test func chunkedBodyWithinTheLimit_isAppended() async throws {
+        try await withServer(Self.flags) { server in
+            let raw = "POST /v1/records HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n"
+            let response = try await server.client().exchange(raw: Array(raw.utf8), method: "POST", target: "/v1/records")
+            #expect(response.status == 201)
+            let stored = try await server.client().readAll()
+            #expect((stored.first?.json as? [String: Any])?["a"] as? Int == 1)
+        }
+    }
+
+    @Test func cursorUpdateOverTheSmallBodyLimit_is413() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let body = #"{"offset":0,"pad":""# + String(repeating: " ", count: 70_000) + "\"}"
+            let before = try await client.fingerprint()
+            let response = try await server.client().exchange(
+                raw: RawHTTPClient.requestBytes(
+                    "PUT", "/v1/cursors/big", port: server.port, headers: [("Content-Type", "application/json"), ("Content-Length", "\(body.utf8.count)")],
+                    body: nil),
+                method: "PUT", target: "/v1/cursors/big")
+            #expect(response.status == 413)
+            #expect(response.problemCode == "payload-too-large")
+            #expect(try await client.fingerprint() == before)
+        }
+    }
+}
