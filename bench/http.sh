@@ -46,7 +46,7 @@ RESULTS=${RESULTS:-$HERE/results/http-$STAMP.txt}
 [ "$PEERS" = 0 ] && SECTIONS=${SECTIONS//peers/}
 
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
-log() { printf '\n=== %s  [%s, load %s]\n' "$*" "$(date +%T)" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+log() { wait_quiet; printf '\n=== %s  [%s, load %s]\n' "$*" "$(date +%T)" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2; exit}'; }
 
 # ---------------------------------------------------------------- cleanup
@@ -144,6 +144,23 @@ stop_server() {
   fi
   rm -rf "$SDATA"
 }
+# cpu_busy: percent of both CPUs busy over the last 0.5 s (anything running: other people's work too)
+cpu_busy() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat); sleep 0.5
+  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); d=y[2]-x[2]; printf "%.0f", d ? 100*(y[1]-x[1])/d : 0}'
+}
+# wait_quiet: with WAIT_QUIET=SECONDS, wait up to that long for the machine to be under 25 % busy
+wait_quiet() {
+  [ "${WAIT_QUIET:-0}" -gt 0 ] || return 0
+  local t0=$SECONDS b
+  while [ $((SECONDS - t0)) -lt "$WAIT_QUIET" ]; do
+    b=$(cpu_busy); [ "$b" -lt 25 ] && return 0
+    sleep 5
+  done
+  echo "note: machine still ${b}% busy after waiting ${WAIT_QUIET}s"
+}
 rss_kb() { awk -v k="${2:-VmRSS}:" '$1==k{print $2}' "/proc/$1/status" 2>/dev/null; }
 metric() { awk -v n="$2" '$1==n{printf "%.0f", $2}' <<<"$1"; }
 scrape() { curl -s --max-time 5 "$SURL/metrics"; }
@@ -152,6 +169,7 @@ scrape() { curl -s --max-time 5 "$SURL/metrics"; }
 wrk_run() {
   local url=$1 c=$2 method=${3:-POST} body=${4:-$BODY} ctype=${5:-application/json} t=2 out r
   [ "$c" -lt 2 ] && t=1
+  W_BUSY=$(cpu_busy)
   out=$(BODY_FILE="$body" WRK_METHOD=$method CONTENT_TYPE=$ctype timeout $((DUR + 30)) \
         wrk -t"$t" -c"$c" -d"${DUR}s" --timeout 5s --latency -s "$HERE/wrk.lua" "$url" 2>&1)
   echo "--- wrk $method -t$t -c$c -d${DUR}s $url"; echo "$out"
@@ -159,7 +177,7 @@ wrk_run() {
   if [ -z "$r" ]; then W_LINE="rps=0 p50_us=0 p99_us=0 non2xx=0 unexpected=0 sockerr=0 timeouts=0 wrk_failed=1"; return 1; fi
   local busy; busy=$(awk -v r="$(kv "$r" rps)" -v m="$(kv "$r" mean_us)" 'BEGIN{printf "%.0f", r * m / 1e6}')
   W_REQS=$(kv "$r" requests)
-  W_LINE="rps=$(kv "$r" rps) p50_us=$(kv "$r" p50_us) p99_us=$(kv "$r" p99_us) p999_us=$(kv "$r" p999_us) max_us=$(kv "$r" max_us) requests=$W_REQS non2xx=$(kv "$r" non2xx) unexpected=$(kv "$r" unexpected) first_unexpected=$(kv "$r" first_unexpected) sockerr=$(kv "$r" sockerr) timeouts=$(kv "$r" timeouts) busy=$busy"
+  W_LINE="cpu_busy_before=$W_BUSY load1=$(cut -d' ' -f1 /proc/loadavg) rps=$(kv "$r" rps) p50_us=$(kv "$r" p50_us) p99_us=$(kv "$r" p99_us) p999_us=$(kv "$r" p999_us) max_us=$(kv "$r" max_us) requests=$W_REQS non2xx=$(kv "$r" non2xx) unexpected=$(kv "$r" unexpected) first_unexpected=$(kv "$r" first_unexpected) sockerr=$(kv "$r" sockerr) timeouts=$(kv "$r" timeouts) busy=$busy"
   # Little's law: a closed loop keeps ~c connections busy unless requests stop completing
   if [ "$c" -ge 16 ] && [ "$busy" -lt $((c / 4)) ]; then W_LINE+=" stall=1"; echo "STALL: only ~$busy of $c connections busy on average"; fi
   return 0
@@ -183,10 +201,10 @@ profile_stop() {
   wait "$PROF_PID" 2>/dev/null; forget_pid "$PROF_PID"
   case "$PROFILE" in
     perf) echo "--- perf report ($label), flat, top 40"
-          perf report -i "$TMP/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.7 2>/dev/null \
-            | grep -v '^$' | grep -E '^ +[0-9]' | head -40
+          perf report -i "$TMP/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.7 -g none 2>/dev/null \
+            | grep -E '^ +[0-9]' | head -40
           echo "--- perf report ($label), by thread (comm)"
-          perf report -i "$TMP/perf.data" --stdio --no-children --sort comm 2>/dev/null | grep -E '^ +[0-9]' | head -10
+          perf report -i "$TMP/perf.data" --stdio --no-children --sort comm -g none 2>/dev/null | grep -E '^ +[0-9]' | head -10
           echo "--- perf report ($label), callers of the top entries (children)"
           perf report -i "$TMP/perf.data" --stdio --children --sort symbol --percent-limit 8 -g none 2>/dev/null \
             | grep -E '^ +[0-9]' | head -40

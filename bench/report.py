@@ -119,11 +119,13 @@ def main(path):
                            " ".join(fmt(v) for v in rps) if len(rps) > 1 else "",
                            fmt(stele(runs, section, level, conns, "p50_us"), "us"),
                            fmt(stele(runs, section, level, conns, "p99_us"), "us"),
-                           non2xx, unexpected, errors, "; ".join(extra)])
+                           non2xx, unexpected, errors,
+                           "/".join(r.get("cpu_busy_before", "-") for r in rows), "; ".join(extra)])
     if detail:
-        print("\nStele over HTTP: medians over runs (req/s; p50/p99 = median of the runs' wrk percentiles)")
+        print("\nStele over HTTP: medians over runs (req/s; p50/p99 = median of the runs' wrk percentiles; "
+              "busy% before = CPU use of the whole machine in the 0.5 s before each run, i.e. other work)")
         print(table(["section", "level", "conns", "runs", "req/s", "each run", "p50", "p99", "non2xx", "not 201/200",
-                     "sock err+timeouts", "notes"], detail))
+                     "sock err+timeouts", "busy% before", "notes"], detail))
     for (section, level, conns), rows in runs.items():
         if section == "fanout":
             r = rows[0]
