@@ -30,6 +30,22 @@ import Testing
         }
     }
 
+    @Test func listSegments_bytesOfASealedSegment_isItsFileSize() async throws {
+        try await withServer(Self.smallSegments) { server in
+            let client = server.client()
+            _ = try await client.appendRecords(40, size: 200)
+            let segments = try #require(try await client.jsonObject("/v1/segments")["segments"] as? [[String: Any]])
+            let folder = server.dataDirectory.appendingPathComponent("segments")
+            withKnownIssue("BUG: a segment's `bytes` is end - base (records only); openapi.yaml says the file's size (32 bytes more)") {
+                for segment in segments where segment["sealed"] as? Bool == true {
+                    let name = try #require(segment["name"] as? String)
+                    let size = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int
+                    #expect(segment["bytes"] as? Int == size, "\(name)")
+                }
+            }
+        }
+    }
+
     @Test func cleanup_withNoCursors_deletesNothing() async throws {
         try await withServer(Self.smallSegments) { server in
             let client = server.client()
