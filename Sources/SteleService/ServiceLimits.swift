@@ -8,10 +8,12 @@ package struct ServiceLimits: Sendable {
     package var maximumWait: Duration = .seconds(30)
     /// Nesting depth of JSON records and bodies.
     package var maximumJSONDepth = 128
-    /// Request target (path and query) length, 414 beyond.
-    package var maximumTargetBytes = 8 << 10
-    /// Header fields, names and values together, 431 beyond.
-    package var maximumHeaderBytes = 16 << 10
+    /// Request target (path and query) length, 414 beyond. Kept below what a
+    /// connection's memory pool holds, so that most oversized requests get
+    /// this service's problem document rather than libmicrohttpd's own page.
+    package var maximumTargetBytes = 2 << 10
+    /// Header fields, names and values together, 431 beyond (same reason).
+    package var maximumHeaderBytes = 3 << 10
 
     package init() {}
 }

@@ -40,6 +40,8 @@ struct ServeSettings: ParsableArguments {
     var maxConnectionsPerIp: Int?
     @Option(help: "Seconds before an idle or slow connection is closed. [env: STELE_CONNECTION_TIMEOUT] (default: 30)")
     var connectionTimeout: Int?
+    @Option(help: "Bytes each connection may use for its request line, headers and read buffer; libmicrohttpd zeroes this much per request, and it bounds idle keep-alive memory. [env: STELE_CONNECTION_MEMORY_BYTES] (default: 4096)")
+    var connectionMemoryBytes: Int?
     @Option(help: "Seconds a shutdown waits for requests in flight. [env: STELE_SHUTDOWN_GRACE] (default: 10)")
     var shutdownGrace: Int?
     @Option(help: "trace, debug (one line per request), info, notice, warning, error or critical. [env: STELE_LOG_LEVEL] (default: info)")

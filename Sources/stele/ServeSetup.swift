@@ -62,6 +62,8 @@ struct ServeSetup {
         http.connectionLimit = try S.resolve(settings.maxConnections, "STELE_MAX_CONNECTIONS", default: http.connectionLimit)
         http.connectionsPerAddress = try S.resolve(settings.maxConnectionsPerIp, "STELE_MAX_CONNECTIONS_PER_IP", default: 0)
         http.connectionTimeoutSeconds = try S.resolve(settings.connectionTimeout, "STELE_CONNECTION_TIMEOUT", default: 30)
+        http.connectionMemoryLimit = try S.resolve(settings.connectionMemoryBytes, "STELE_CONNECTION_MEMORY_BYTES", default: http.connectionMemoryLimit)
+        guard http.connectionMemoryLimit >= 2048 else { throw ValidationError("connection memory must be at least 2048 bytes") }
         guard http.threads >= 1, http.connectionLimit >= 1, http.connectionsPerAddress >= 0, http.connectionTimeoutSeconds >= 0 else {
             throw ValidationError("threads and connection limits must be positive")
         }
