@@ -10,7 +10,7 @@ package struct HTTPRequest: Sendable {
     /// Query arguments in order, names and values percent-decoded (nil when
     /// the argument has no `=`). Decoding failures leave the raw text.
     package var query: [(name: String, value: String?)]
-    /// Header fields in order, names lower-cased.
+    /// Header fields in order, names as the client sent them.
     package var headers: [(name: String, value: String)]
     package var body: [UInt8]
 
@@ -21,14 +21,20 @@ package struct HTTPRequest: Sendable {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = headers.map { (name: $0.name.lowercased(), value: $0.value) }
+        self.headers = headers
         self.body = body
     }
 
-    /// The first value of the header `name` (matched without regard to case).
+    /// The first value of the header `name` (matched without regard to ASCII case).
     package func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name == wanted }?.value
+        headers.first { Self.equalIgnoringASCIICase($0.name, name) }?.value
+    }
+
+    private static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     /// The value of the query argument `name`; "" when present without `=`.

@@ -6,12 +6,13 @@ extension JournalAPI {
     /// `POST /v1/records`: one JSON record, an NDJSON batch (all or nothing)
     /// or one binary record. Answered once the fsync covering it returns.
     func append(_ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
+        let mediaType = MediaType(of: request)
         let records: [AppendRecord]
-        switch recordsToAppend(request) {
+        switch recordsToAppend(request.body, as: mediaType) {
         case .success(let parsed): records = parsed
         case .failure(let problem): return answer.problem(problem)
         }
-        let batch = MediaType(of: request) == .ndjson
+        let batch = mediaType == .ndjson
         let metrics = self.metrics
         let payloadBytes = records.reduce(0) { $0 + $1.payload.count }
         journal.append(records) { result in
@@ -29,9 +30,8 @@ extension JournalAPI {
     }
 
     /// The records a request body holds, checked as its content type says.
-    private func recordsToAppend(_ request: HTTPRequest) -> Result<[AppendRecord], Problem> {
-        let body = request.body
-        switch MediaType(of: request) {
+    private func recordsToAppend(_ body: [UInt8], as mediaType: MediaType?) -> Result<[AppendRecord], Problem> {
+        switch mediaType {
         case .json:
             guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }
             if let failure = JSONValidation.validate(body, maximumDepth: limits.maximumJSONDepth) {

@@ -18,7 +18,13 @@ package final class ServiceMetrics: Sendable {
     private let deletedSegments: CoreMetrics.Counter
     private let waiters = Atomic<Int>(0)
     /// Per-request series, made once per route, method and status.
-    private let requestSeries = Mutex([String: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]())
+    private let requestSeries = Mutex([RequestSeriesKey: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]())
+
+    private struct RequestSeriesKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
 
     package init() {
         registry = PrometheusCollectorRegistry()
@@ -41,7 +47,7 @@ package final class ServiceMetrics: Sendable {
 
     /// One answered HTTP request.
     package func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        let key = "\(route) \(method) \(status)"
+        let key = RequestSeriesKey(route: route, method: method, status: status)
         let series = requestSeries.withLock { series in
             if let existing = series[key] { return existing }
             let made = (
