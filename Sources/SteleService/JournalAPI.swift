@@ -70,10 +70,16 @@ package final class JournalAPI: HTTPHandler {
     package func responded(method: String, path: String, status: Int, duration: Duration) {
         let route = Router.resolve(method: method, path: path).map(\.route)
         metrics.recordRequest(route: (try? route.get()) ?? "unmatched", method: method, status: status, duration: duration)
-        logger.debug("request", metadata: [
+        let metadata: Logger.Metadata = [
             "http.method": "\(method)", "http.path": "\(path)", "http.status": "\(status)",
             "http.duration_us": "\(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)",
-        ])
+        ]
+        // Server-side failures (5xx) are worth an operator's attention; the rest is debug detail.
+        if status >= 500 {
+            logger.warning("request failed", metadata: metadata)
+        } else {
+            logger.debug("request", metadata: metadata)
+        }
     }
 
     private func route(_ operation: Operation, _ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
