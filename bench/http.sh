@@ -164,6 +164,12 @@ wait_quiet() {
 rss_kb() { awk -v k="${2:-VmRSS}:" '$1==k{print $2}' "/proc/$1/status" 2>/dev/null; }
 metric() { awk -v n="$2" '$1==n{printf "%.0f", $2}' <<<"$1"; }
 scrape() { curl -s --max-time 5 "$SURL/metrics"; }
+# alive_note: " server_died=1" (and the evidence) when the server is gone after a run
+alive_note() {
+  kill -0 "$SPID" 2>/dev/null && return 0
+  echo "SERVER DIED during the run (stele pid $SPID); its stderr:" >&2; tail -20 "$TMP/server.$SN.err" >&2
+  printf ' server_died=1'
+}
 
 # wrk_run URL CONNS [GET|POST] [BODY_FILE] [CONTENT_TYPE]  -> W_* values, W_LINE; raw output printed
 wrk_run() {
@@ -227,7 +233,7 @@ if want append; then
           sampler=$!; PIDS+=("$sampler")
         fi
         wrk_run "$SURL/v1/records" "$c"
-        line=$W_LINE
+        line=$W_LINE$(alive_note)
         m=$(scrape)
         recs=$(metric "$m" stele_appended_records_total) syncs=$(metric "$m" stele_fsyncs_total)
         line+=" appended=${recs:-0} fsyncs=${syncs:-0} syncs_per_rec=$(awk -v s="${syncs:-0}" -v r="${recs:-0}" 'BEGIN{printf "%.3f", r ? s / r : 0}')"
@@ -256,7 +262,7 @@ if want batch; then
       start_server "$level" || continue
       echo; echo "# batch level=$level conns=16 run=$run"
       wrk_run "$SURL/v1/records" 16 POST "$TMP/batch100.ndjson" application/x-ndjson
-      line=$W_LINE
+      line=$W_LINE$(alive_note)
       m=$(scrape)
       recs=$(metric "$m" stele_appended_records_total) syncs=$(metric "$m" stele_fsyncs_total)
       line+=" records_per_s=$(awk -v r="$(kv "$line" rps)" 'BEGIN{printf "%.0f", r * 100}') appended=${recs:-0} fsyncs=${syncs:-0}"
@@ -280,7 +286,7 @@ if want read; then
       for run in $(seq "$RUNS"); do
         echo; echo "# read conns=$c run=$run"
         wrk_run "$SURL/v1/records?from=0&limit=100" "$c" GET
-        echo "RUN section=read level=group conns=$c run=$run $W_LINE"
+        echo "RUN section=read level=group conns=$c run=$run $W_LINE$(alive_note)"
       done
     done
     if [ -n "$PROFILE" ]; then profile_start; wrk_run "$SURL/v1/records?from=0&limit=100" 16 GET >/dev/null; echo "profiled run: $W_LINE"; profile_stop "read@16"; fi

@@ -103,6 +103,7 @@ def main(path):
             non2xx = sum(int(num(r.get("non2xx")) or 0) for r in rows)
             unexpected = sum(int(num(r.get("unexpected")) or 0) for r in rows)
             stalls = sum(1 for r in rows if r.get("stall") == "1")
+            died = sum(1 for r in rows if r.get("server_died") == "1")
             extra = []
             if section == "append":
                 spr = med([num(r.get("syncs_per_rec")) for r in rows])
@@ -115,6 +116,8 @@ def main(path):
                 extra.append(f"{fmt(med([num(r.get('records_per_s')) for r in rows]))} records/s")
             if stalls:
                 extra.append(f"STALL in {stalls} run(s)")
+            if died:
+                extra.append(f"SERVER DIED in {died} run(s)")
             detail.append([section, level, conns, len(rows), fmt(med(rps)),
                            " ".join(fmt(v) for v in rps) if len(rps) > 1 else "",
                            fmt(stele(runs, section, level, conns, "p50_us"), "us"),
@@ -180,8 +183,8 @@ def main(path):
     errors = 0
     for (section, _, _), rows in runs.items():
         for r in rows:
-            errors += sum(int(num(r.get(k)) or 0) for k in ("non2xx", "unexpected", "sockerr", "timeouts"))
-    add("non-2xx + unexpected status + socket errors, all runs", errors if runs else None, None, "max", 1, "")
+            errors += sum(int(num(r.get(k)) or 0) for k in ("non2xx", "unexpected", "sockerr", "timeouts", "server_died"))
+    add("non-2xx + other status + socket errors + server deaths", errors if runs else None, None, "max", 1, "")
     # beside them: the disk, and the other peers' points
     add("append immediate@1 vs disk write+fdatasync (file grows)", stele(runs, "append", "immediate", 1),
         peer(peers, "disk", "256B append"), None, 0)
