@@ -16,6 +16,7 @@
 #      CONNS="1 16 64 256"  LEVELS="immediate group"  BATCH_LEVELS="group"
 #      SECTIONS="append batch read fanout memory peers"  FANOUT_READERS=1000 FANOUT_ROUNDS=7
 #      IDLE_CONNS=10000  STELE_BIN=path (default .build/release/stele, built if missing)
+#      STELE_REV=text (what the binary was built from, for the header; default: git HEAD here)
 #      PROFILE=perf|strace  also profile the server during one group@64 and one immediate@256
 #                           run (perf record -g / strace -c -f; the profiled run is not counted)
 #      RESULTS=path (default bench/results/http-YYYYMMDD-HHMMSS.txt)
@@ -69,7 +70,7 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'echo "interrupted"; exit 130' INT TERM
+trap 'trap "" PIPE; echo "interrupted" 2>/dev/null; exit 130' INT TERM   # tee may be gone after Ctrl-C
 
 # ---------------------------------------------------------------- install / build
 need=()
@@ -102,7 +103,7 @@ TEE_PID=$!
 echo "stele bench-http  $(date -Is)  host=$(hostname)  results=$RESULTS"
 echo "settings: RUNS=$RUNS DUR=${DUR}s CONNS=\"$CONNS\" LEVELS=\"$LEVELS\" SECTIONS=\"$SECTIONS\" FANOUT_READERS=$FANOUT_READERS FANOUT_ROUNDS=$FANOUT_ROUNDS IDLE_CONNS=$IDLE_CONNS PROFILE=${PROFILE:-none}"
 echo "machine: $(nproc) cpus, $(free -g | awk '/Mem/{print $2}') GiB, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "stele: $BIN ($(stat -c %y "$BIN" | cut -d. -f1)), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- Sources 2>/dev/null || echo ' + uncommitted Sources changes')"
+echo "stele: $BIN ($(stat -c %y "$BIN" | cut -d. -f1)), ${STELE_REV:-git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- Sources 2>/dev/null || echo ' + uncommitted Sources changes')}"
 echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)  ulimit -n $(ulimit -n)  data dirs in $TMP ($(findmnt -no FSTYPE --target "$TMP"))"
 echo "top CPU users now:"; ps -eo pcpu,comm --sort=-pcpu | head -6 | sed 's/^/  /'
 
@@ -115,7 +116,7 @@ start_server() {
   SDATA=$TMP/data.$SN
   SOUT=$TMP/server.$SN.out
   timeout -k 5 3600 "$BIN" serve --data-dir "$SDATA" --host 127.0.0.1 --port 0 --durability "$durability" \
-      --log-level warning "$@" >"$SOUT" 2>"$TMP/server.$SN.err" &
+      --log-level warning "$@" </dev/null >"$SOUT" 2>"$TMP/server.$SN.err" &
   TPID=$!; PIDS+=("$TPID")
   SPORT=""
   for _ in $(seq 200); do
