@@ -13,6 +13,7 @@ package final class JournalAPI: HTTPHandler {
     let metricsNeedRead: Bool
     let metrics: ServiceMetrics
     let logger: Logger
+    let wakeReads = WakeReadCache()
     private let phase = Mutex(ServicePhase.recovering)
 
     package init(

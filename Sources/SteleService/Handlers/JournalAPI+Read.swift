@@ -19,26 +19,36 @@ extension JournalAPI {
         } catch {
             return answer.problem(error)
         }
-        let read: @Sendable () -> HTTPResponse = {
-            Self.records(journal, from: from, limit: Int(limit), maxBytes: Int(maxBytes), instance: answer.instance)
+        guard waitMilliseconds > 0, from == bounds.end else {
+            return answer.send(Self.records(journal, from: from, limit: Int(limit), maxBytes: Int(maxBytes), instance: answer.instance).response)
         }
-        guard waitMilliseconds > 0, from == bounds.end else { return answer.send(read()) }
         let timeout = min(Duration.milliseconds(Int64(clamping: waitMilliseconds)), limits.maximumWait)
         let metrics = self.metrics
+        let cache = wakeReads
         metrics.longPollStarted()
         journal.waitForRecords(from: from, timeout: timeout) { _ in
             metrics.longPollEnded()
-            answer.exchange.respond(producing: read)
+            // On the writer's or a timer's thread: the read runs on a polling thread.
+            answer.exchange.respond {
+                let now = journal.bounds
+                let key = WakeReadCache.Key(from: from, limit: Int(limit), maxBytes: Int(maxBytes), start: now.start, end: now.end)
+                return cache.response(for: key) {
+                    Self.records(journal, from: from, limit: Int(limit), maxBytes: Int(maxBytes), instance: answer.instance)
+                }
+            }
         }
     }
 
-    /// The read-shaped answer for records from `from`, or the problem.
-    static func records(_ journal: Journal, from: UInt64, limit: Int, maxBytes: Int, instance: String) -> HTTPResponse {
+    /// The read-shaped answer for records from `from` (with the journal end
+    /// it reports), or the problem.
+    static func records(
+        _ journal: Journal, from: UInt64, limit: Int, maxBytes: Int, instance: String
+    ) -> (response: HTTPResponse, end: UInt64?) {
         let batch: ReadBatch
         do {
             batch = try journal.read(from: from, limit: limit, maxBytes: maxBytes)
         } catch {
-            return Problem(error, context: .read).response(instance: instance)
+            return (Problem(error, context: .read).response(instance: instance), nil)
         }
         var body: [UInt8] = []
         body.reserveCapacity(64 + batch.records.reduce(0) { $0 + $1.payload.count * 4 / 3 + 110 })
@@ -54,7 +64,7 @@ extension JournalAPI {
         body.append(contentsOf: #","end":"#.utf8)
         body.append(contentsOf: String(batch.end).utf8)
         body.append(UInt8(ascii: "}"))
-        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+        return (HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body), batch.end)
     }
 
     /// `GET /v1/records/{offset}`: one record, read-shaped or (with
