@@ -31,9 +31,11 @@ run: build
 	./.build/release/stele serve --data-dir $(DATA_DIR)
 
 ## test: every test (unit, integration, crash and fault injection)
-test: deps
+test: deps check-openapi
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	rm -f $(CURDIR)/.build/exchanges.jsonl
+	STELE_EXCHANGE_LOG=$(CURDIR)/.build/exchanges.jsonl $(SWIFT) test --skip-build
+	python3 Tests/OpenAPI/check_exchanges.py .build/exchanges.jsonl
 
 ## bench: micro-benchmarks (medians) beside the disk's own fsync rate
 bench: deps

@@ -36,6 +36,8 @@ import Testing
             let before = try await client.fingerprint()
 
             let bad = server.client()
+            // A known bug is reported here; the OpenAPI check need not report it again.
+            bad.logsExchanges = request.knownIssue == nil
             let response = try await bad.exchange(raw: request.bytes(server.port), method: request.method, target: request.target)
             await bad.close()
             let checks: () -> Void = {

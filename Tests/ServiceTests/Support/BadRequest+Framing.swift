@@ -5,6 +5,12 @@ import Testing
 extension BadRequest {
     static let sizes: [BadRequest] = [
         BadRequest(
+            "a 2.5 KB target", "GET", "/v1/records?from=0&pad=" + String(repeating: "u", count: 2_500),
+            statuses: [414], codes: ["uri-too-long"]),
+        BadRequest(
+            "a 3.2 KB header", "GET", "/v1/journal", headers: [("X-Big", String(repeating: "h", count: 3_200))],
+            statuses: [431], codes: ["headers-too-large"]),
+        BadRequest(
             "a 20 KB header", "GET", "/v1/journal", headers: [("X-Big", String(repeating: "h", count: 20_000))],
             statuses: [431], codes: ["headers-too-large"]),
         BadRequest(

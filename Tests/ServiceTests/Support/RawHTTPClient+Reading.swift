@@ -38,7 +38,7 @@ extension RawHTTPClient {
             }
             let response = Response(status: status, reason: reason, headers: headers, body: body, interimStatuses: interim)
             if closes { closeNow() }
-            if let target { ExchangeLog.record(method: method, target: target, response: response) }
+            if let target, logsExchanges { ExchangeLog.record(method: method, target: target, response: response) }
             return response
         }
     }

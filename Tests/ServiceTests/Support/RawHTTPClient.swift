@@ -18,6 +18,9 @@ final class RawHTTPClient: @unchecked Sendable {
     /// Bytes received and not yet consumed by a response.
     var pending: [UInt8] = []
     private let queue = DispatchQueue(label: "RawHTTPClient")
+    /// Whether responses go to the exchange log: off for requests known to
+    /// hit a server bug that a test already reports as a known issue.
+    var logsExchanges = true
 
     init(port: UInt16, timeout: Duration = .seconds(20)) {
         self.port = port

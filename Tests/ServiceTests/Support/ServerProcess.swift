@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// `stele serve --port 0 --data-dir DIR [flags]` as a child process: started,
 /// its port read from the first stdout line, ready once `/readyz` says 200;
@@ -16,17 +17,25 @@ final class ServerProcess: @unchecked Sendable {
     let scratch: ScratchDirectory
     let dataDirectory: URL
     let flags: [String]
-    let process = Process()
+    private let process: SpawnedProcess
     private(set) var port: UInt16 = 0
     private let outputURL: URL
     private let errorURL: URL
+    private let holdsSlot = Atomic<Bool>(true)
 
     /// Starts a server on `scratch/data` (or `dataDirectory`) and waits until it
     /// listens and, with `waitForReady`, until `/readyz` answers 200 over plain HTTP.
     static func start(
         in scratch: ScratchDirectory, dataDirectory: String = "data", flags: [String] = [], waitForReady: Bool = true
     ) async throws -> ServerProcess {
-        let server = try ServerProcess(scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags)
+        await ServerSlots.shared.acquire()
+        let server: ServerProcess
+        do {
+            server = try ServerProcess(scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags)
+        } catch {
+            ServerSlots.shared.release()
+            throw error
+        }
         do {
             try await server.waitUntilListening()
             if waitForReady { try await server.waitUntilReady() }
@@ -44,15 +53,11 @@ final class ServerProcess: @unchecked Sendable {
         let name = "server-\(UUID().uuidString.prefix(8))"
         outputURL = scratch.path("\(name).out")
         errorURL = scratch.path("\(name).err")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        process.executableURL = SteleBinary.url
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path] + flags
         // The tests' own STELE_* variables must not configure the server.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STELE_") }
-        process.standardOutput = try FileHandle(forWritingTo: outputURL)
-        process.standardError = try FileHandle(forWritingTo: errorURL)
-        try process.run()
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STELE_") }
+        process = try SpawnedProcess(
+            path: SteleBinary.url.path, arguments: ["serve", "--port", "0", "--data-dir", dataDirectory.path] + flags,
+            environment: environment, standardOutput: outputURL.path, standardError: errorURL.path)
     }
 
     deinit { kill() }
@@ -76,8 +81,8 @@ final class ServerProcess: @unchecked Sendable {
                 self.port = port
                 return
             }
-            guard process.isRunning else {
-                throw StartFailure(reason: "exited with \(process.terminationStatus) before listening", standardError: standardError)
+            if let ended = process.termination {
+                throw StartFailure(reason: "ended (\(ended)) before listening", standardError: standardError)
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -91,8 +96,8 @@ final class ServerProcess: @unchecked Sendable {
             let probe = client(timeout: .seconds(5))
             if let response = try? await probe.request("GET", "/readyz"), response.status == 200 { return }
             await probe.close()
-            guard process.isRunning else {
-                throw StartFailure(reason: "exited with \(process.terminationStatus) before ready", standardError: standardError)
+            if let ended = process.termination {
+                throw StartFailure(reason: "ended (\(ended)) before ready", standardError: standardError)
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -100,17 +105,15 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func signal(_ number: Int32) {
-        if process.isRunning { Glibc.kill(process.processIdentifier, number) }
+        process.signal(number)
     }
 
-    /// Waits for the process to exit; its status, or nil at the deadline.
+    /// Waits for the process to exit: its exit status (128 + the signal when
+    /// a signal ended it), or nil at the deadline.
     func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return process.terminationStatus
+        let ended = await process.exit(within: timeout)
+        if ended != nil { releaseSlot() }
+        return ended.map(Self.status)
     }
 
     /// SIGTERM, then SIGKILL when it has not exited within `grace`. The exit
@@ -123,11 +126,22 @@ final class ServerProcess: @unchecked Sendable {
         return nil
     }
 
-    /// SIGKILL, and wait for the exit. Safe to call more than once.
+    /// SIGKILL, and wait (briefly) for the exit. Safe to call more than once.
     func kill() {
-        guard process.processIdentifier > 0 else { return }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        _ = process.waitForExit(timeout: .seconds(10))
+        releaseSlot()
+    }
+
+    private func releaseSlot() {
+        if holdsSlot.exchange(false, ordering: .acquiringAndReleasing) { ServerSlots.shared.release() }
+    }
+
+    private static func status(_ termination: SpawnedProcess.Termination) -> Int32 {
+        switch termination {
+        case .exited(let code): code
+        case .signalled(let number): 128 + number
+        }
     }
 
     /// A new server on the same data directory with the same flags.

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A command-line tool (openssl, curl) run to completion with a bound.
 enum Tool {
@@ -13,23 +14,22 @@ enum Tool {
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `name arguments`; standard output and error together, killed after `timeout`.
+    /// Runs `name arguments`; standard output and error together, killed
+    /// after `timeout` (status -1 then).
     static func run(_ name: String, _ arguments: [String], timeout: Duration = .seconds(30)) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: find(name) ?? "/usr/bin/\(name)")
-        process.arguments = arguments
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("stele-tool-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try handle.close()
-        return Outcome(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let process = try SpawnedProcess(
+            path: find(name) ?? "/usr/bin/\(name)", arguments: arguments, environment: ProcessInfo.processInfo.environment,
+            standardOutput: output.path, standardError: output.path)
+        var status: Int32 = -1
+        switch await process.exit(within: timeout) {
+        case .exited(let code): status = code
+        case .signalled(let number): status = 128 + number
+        case nil:
+            process.signal(SIGKILL)
+            _ = await process.exit(within: .seconds(5))
+        }
+        return Outcome(status: status, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 }
