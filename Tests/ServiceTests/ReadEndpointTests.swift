@@ -64,7 +64,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "&wait_ms=2000"])
+    @Test(arguments: ["", "&wait_ms=10000"])
     func read_pastTheEnd_is416WithTheEnd(extra: String) async throws {
         try await withServer { server in
             let client = server.client()
@@ -74,7 +74,7 @@ import Testing
             #expect(response.status == 416)
             #expect(response.problemCode == "offset-beyond-end")
             #expect(try response.json()["end"] as? UInt64 == last.next)
-            #expect(ContinuousClock.now - started < .seconds(2), "416 is answered at once, not after waiting")
+            #expect(ContinuousClock.now - started < .seconds(5), "416 is answered at once, not after waiting")
         }
     }
 
