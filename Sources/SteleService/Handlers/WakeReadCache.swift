@@ -1,0 +1,29 @@
+package import HTTPServer
+import Synchronization
+
+/// The last read rendered for long-polls woken by an append. When a thousand
+/// readers wait at the same offset, one append wakes them all with the same
+/// question; the first renders the answer and the others reuse it, as long
+/// as the journal's bounds have not moved in between.
+package final class WakeReadCache: Sendable {
+    struct Key: Equatable {
+        let from: UInt64
+        let limit: Int
+        let maxBytes: Int
+        let start: UInt64
+        let end: UInt64
+    }
+
+    private let last = Mutex<(key: Key, response: HTTPResponse)?>(nil)
+
+    package init() {}
+
+    /// The cached response for `key`, or the one `render` makes (kept when
+    /// it answered exactly `key`: `render` returns the end it saw).
+    func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)) -> HTTPResponse {
+        if let hit = last.withLock({ $0?.key == key ? $0?.response : nil }) { return hit }
+        let made = render()
+        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
+        return made.response
+    }
+}
