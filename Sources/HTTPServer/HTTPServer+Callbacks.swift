@@ -40,10 +40,14 @@ let accessHandler: MHD_AccessHandlerCallback = {
     if size > 0 {
         uploadDataSize.pointee = 0
         if state.answered { return .YES }
-        guard state.request.body.count + size <= state.maximumBodyBytes, let uploadData else {
-            state.answered = true
-            return server.send(server.handler.bodyTooLarge(state.request, limit: state.maximumBodyBytes), for: state, on: connection)
-        }
+        // A body that trickles in is closed by a deadline, not only by the idle timeout.
+        if ContinuousClock.now - state.started > server.requestDeadline { return .NO }
+        // A body without a declared length (chunked) that grows past its
+        // limit closes the connection at once: libmicrohttpd 0.9.75 accepts a
+        // response only before the body or after all of it, and reading the
+        // rest to answer 413 would let a client stream without end.
+        if state.request.body.count + size > state.maximumBodyBytes { return .NO }
+        guard let uploadData else { return .NO }
         uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
             state.request.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
         }

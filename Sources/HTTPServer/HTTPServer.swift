@@ -9,6 +9,8 @@ package final class HTTPServer: Sendable {
     let handler: any HTTPHandler
     /// Requests that have been accepted and not yet answered and sent.
     let inFlight = Atomic<Int>(0)
+    /// How long a request may take to arrive once its headers are in (slow bodies).
+    let requestDeadline: Duration
     private nonisolated(unsafe) var daemon: OpaquePointer?
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
@@ -35,6 +37,7 @@ package final class HTTPServer: Sendable {
     ) throws(HTTPServerError) {
         self.handler = handler
         self.logSink = log
+        self.requestDeadline = .seconds(max(1, configuration.connectionTimeoutSeconds))
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
             | UInt32(MHD_USE_ERROR_LOG.rawValue)
         switch configuration.eventLoop {
@@ -60,6 +63,9 @@ package final class HTTPServer: Sendable {
             Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
             Self.option(.CONNECTION_MEMORY_LIMIT, configuration.connectionMemoryLimit),
             Self.option(.LISTENING_ADDRESS_REUSE, 1),
+            // Strict HTTP/1.1 parsing: a request without Host, and other
+            // framing errors, are refused by libmicrohttpd with 400.
+            Self.option(.STRICT_FOR_CLIENT, 1),
         ]
         if configuration.threads > 1 { options.append(Self.option(.THREAD_POOL_SIZE, configuration.threads)) }
         if configuration.connectionsPerAddress > 0 {

@@ -4,8 +4,8 @@
 final class RequestState {
     var request: HTTPRequest
     var maximumBodyBytes = 0
-    /// A response was queued before the body was complete (refused or too
-    /// large): whatever else arrives is dropped.
+    /// A response was queued before the body was complete (refused):
+    /// whatever else arrives is dropped.
     var answered = false
     var exchange: HTTPExchange?
     let started = ContinuousClock.now

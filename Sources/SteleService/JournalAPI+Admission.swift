@@ -25,8 +25,10 @@ extension JournalAPI {
         if operation.needsJournal, case .serving = currentPhase {} else if operation.needsJournal {
             return .failure(unavailable)
         }
-        if head.header("transfer-encoding") != nil, head.header("content-length") != nil {
-            return .failure(Problem(.invalidBody, "a request may not carry both Content-Length and Transfer-Encoding"))
+        switch operation {
+        case .appendRecords, .setCursor:
+            if let framing = Self.ambiguousFraming(head) { return .failure(Problem(.invalidBody, framing)) }
+        default: break
         }
         switch operation {
         case .appendRecords:
@@ -44,6 +46,16 @@ extension JournalAPI {
         default:
             return .success(Self.smallBodyBytes)
         }
+    }
+
+    /// Why a body's length is ambiguous (request smuggling's raw material), or nil.
+    private static func ambiguousFraming(_ head: HTTPRequest) -> String? {
+        let lengths = head.headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
+        if Set(lengths).count > 1 { return "the request carries conflicting Content-Length headers" }
+        if !lengths.isEmpty, head.header("transfer-encoding") != nil {
+            return "a request may not carry both Content-Length and Transfer-Encoding"
+        }
+        return nil
     }
 
     /// The problem when the request's bearer token does not allow `operation`, else nil.

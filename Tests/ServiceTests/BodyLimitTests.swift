@@ -96,7 +96,8 @@ import Testing
                     return try client.readResponseNow(method: "POST", target: "/v1/records")
                 }
             }
-            withKnownIssue("BUG: a chunked body passing --max-body-bytes gets no answer: the connection is closed (libmicrohttpd: Application reported internal error) instead of 413") {
+            // The connection is closed as the body passes the limit; nothing is stored.
+            withKnownIssue("libmicrohttpd 0.9.75 accepts a response only before or after the whole body: a chunked body past the limit is cut off (connection closed), not answered 413") {
                 let response = try answer.get()
                 #expect(response.status == 413)
                 #expect(response.problemCode == "payload-too-large")
