@@ -14,7 +14,7 @@
 #
 # Env: RUNS=3 DUR=10 (seconds per wrk run)  QUICK=1 (RUNS=1 DUR=5)  PEERS=1|0
 #      CONNS="1 16 64 256"  LEVELS="immediate group"  BATCH_LEVELS="group"
-#      SECTIONS="append batch read fanout memory peers"  FANOUT_READERS=1000 FANOUT_ROUNDS=7
+#      SECTIONS="append batch read fanout memory peers"  WAIT_QUIET=SECONDS WAIT_QUIET_TOTAL=900  FANOUT_READERS=1000 FANOUT_ROUNDS=7
 #      IDLE_CONNS=10000  STELE_BIN=path (default .build/release/stele, built if missing)
 #      STELE_REV=text (what the binary was built from, for the header; default: git HEAD here)
 #      PROFILE=perf|strace  also profile the server during one group@64 and one immediate@256
@@ -47,7 +47,7 @@ RESULTS=${RESULTS:-$HERE/results/http-$STAMP.txt}
 [ "$PEERS" = 0 ] && SECTIONS=${SECTIONS//peers/}
 
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
-log() { wait_quiet; printf '\n=== %s  [%s, load %s]\n' "$*" "$(date +%T)" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+log() { printf '\n=== %s  [%s, load %s]\n' "$*" "$(date +%T)" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2; exit}'; }
 
 # ---------------------------------------------------------------- cleanup
@@ -152,15 +152,22 @@ cpu_busy() {
   b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
   awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); d=y[2]-x[2]; printf "%.0f", d ? 100*(y[1]-x[1])/d : 0}'
 }
-# wait_quiet: with WAIT_QUIET=SECONDS, wait up to that long for the machine to be under 25 % busy
+# wait_quiet: with WAIT_QUIET=SECONDS, before each run wait up to that long for the machine to be
+# under 25 % busy (others' work), at most WAIT_QUIET_TOTAL seconds (default 900) over the whole invocation
+QUIET_WAITED=0
 wait_quiet() {
   [ "${WAIT_QUIET:-0}" -gt 0 ] || return 0
-  local t0=$SECONDS b
-  while [ $((SECONDS - t0)) -lt "$WAIT_QUIET" ]; do
-    b=$(cpu_busy); [ "$b" -lt 25 ] && return 0
-    sleep 5
+  local max=$WAIT_QUIET t0=$SECONDS b=0 budget=$((${WAIT_QUIET_TOTAL:-900} - QUIET_WAITED))
+  [ "$budget" -le 0 ] && return 0
+  [ "$max" -gt "$budget" ] && max=$budget
+  while :; do
+    b=$(cpu_busy); [ "$b" -lt 25 ] && break
+    [ $((SECONDS - t0)) -ge "$max" ] && { echo "note: machine still ${b}% busy after waiting $((SECONDS - t0)) s"; break; }
+    sleep 2
   done
-  echo "note: machine still ${b}% busy after waiting ${WAIT_QUIET}s"
+  QUIET_WAITED=$((QUIET_WAITED + SECONDS - t0))
+  [ $((SECONDS - t0)) -gt 1 ] && echo "(waited $((SECONDS - t0)) s for a quieter machine)"
+  return 0
 }
 rss_kb() { awk -v k="${2:-VmRSS}:" '$1==k{print $2}' "/proc/$1/status" 2>/dev/null; }
 metric() { awk -v n="$2" '$1==n{printf "%.0f", $2}' <<<"$1"; }
@@ -176,6 +183,7 @@ alive_note() {
 wrk_run() {
   local url=$1 c=$2 method=${3:-POST} body=${4:-$BODY} ctype=${5:-application/json} t=2 out r
   [ "$c" -lt 2 ] && t=1
+  wait_quiet
   W_BUSY=$(cpu_busy)
   out=$(BODY_FILE="$body" WRK_METHOD=$method CONTENT_TYPE=$ctype timeout $((DUR + 30)) \
         wrk -t"$t" -c"$c" -d"${DUR}s" --timeout 5s --latency -s "$HERE/wrk.lua" "$url" 2>&1)
@@ -300,6 +308,7 @@ if want fanout; then
   log "4. long-poll fan-out: $FANOUT_READERS readers on GET /v1/records?from=END&wait_ms=30000, then one append ($FANOUT_DURABILITY), $FANOUT_ROUNDS rounds"
   if start_server "$FANOUT_DURABILITY"; then
     curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @"$BODY" "$SURL/v1/records"
+    wait_quiet
     out=$(timeout $((FANOUT_ROUNDS * 60 + 30)) "$CONNFAN" fanout "$SPORT" "$FANOUT_READERS" "$FANOUT_ROUNDS" "$BODY" 2>&1)
     echo "connfan exit=$?"; echo "$out"
     echo "server RSS with $FANOUT_READERS connections: $(rss_kb "$SPID") kB"
@@ -315,6 +324,7 @@ if want memory; then
   for run in $(seq "$RUNS"); do
     start_server group --max-connections 20000 || continue
     sleep 2
+    wait_quiet
     idle=$(rss_kb "$SPID")
     echo; echo "# memory run=$run: idle after start ${idle} kB"
     timeout 120 "$CONNFAN" idle "$SPORT" "$IDLE_CONNS" 12 /v1/journal >"$TMP/idle.out" 2>&1 &
@@ -336,12 +346,13 @@ fi
 # ---------------------------------------------------------------- 6. peers
 if want peers; then
   log "6. peers: $PEERS_DIR/run.sh SECTIONS=\"disk redis pg\" DUR=$DUR (one run per point)"
+  wait_quiet
   RESULTS="$TMP/peers.txt" DUR=$DUR CONNS="$CONNS" SECTIONS="disk redis pg" timeout 2400 bash "$PEERS_DIR/run.sh"
   echo "peers exit=$?"
 fi
 
 log "done"
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); waited ${QUIET_WAITED}s in all for a quieter machine"
 exec >&3 2>&4   # let tee finish the file before the report reads it
 wait "$TEE_PID" 2>/dev/null
 python3 "$HERE/report.py" "$RESULTS" | tee -a "$RESULTS"
