@@ -42,16 +42,24 @@ static size_t stele_mhd_keep_escapes(void *cls, struct MHD_Connection *connectio
 static inline struct MHD_Daemon *stele_mhd_start(
     unsigned int flags, uint16_t port, MHD_AccessHandlerCallback handler, void *handler_context,
     MHD_RequestCompletedCallback completed, void *completed_context,
+    MHD_NotifyConnectionCallback connection_notify, void *connection_notify_context,
     struct stele_mhd_log_target *log, const struct MHD_OptionItem *options) {
     return MHD_start_daemon(
         flags, port, NULL, NULL, handler, handler_context,
         /* The logger first, so that no message goes to MHD's own stderr logger. */
         MHD_OPTION_EXTERNAL_LOGGER, stele_mhd_log_trampoline, (void *)log,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, connection_notify_context,
         MHD_OPTION_UNESCAPE_CALLBACK, stele_mhd_keep_escapes, NULL,
         MHD_OPTION_ARRAY, options,
         MHD_OPTION_END);
 }
+/* MHD_get_connection_info is variadic: this asks it for the socket. */
+static inline int stele_mhd_connection_socket(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
 /* MHD_get_daemon_info is variadic too; these ask it the two things Stele needs. */
 static inline uint16_t stele_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

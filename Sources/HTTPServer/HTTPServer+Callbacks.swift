@@ -20,6 +20,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         let state = RequestState(request: head)
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         server.inFlight.add(1, ordering: .relaxed)
+        server.deadlines?.headersArrived(stele_mhd_connection_socket(connection))
         switch server.handler.accept(head) {
         case .refuse(let response):
             state.answered = true
@@ -72,11 +73,27 @@ let accessHandler: MHD_AccessHandlerCallback = {
 
 /// Called when libmicrohttpd is done with a request (answered, or the
 /// connection closed): releases the request's state.
-let requestCompleted: MHD_RequestCompletedCallback = { context, _, requestContext, _ in
+let requestCompleted: MHD_RequestCompletedCallback = { context, connection, requestContext, _ in
     guard let context, let requestContext, let stored = requestContext.pointee else { return }
     requestContext.pointee = nil
     Unmanaged<RequestState>.fromOpaque(stored).release()
-    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().inFlight.subtract(1, ordering: .relaxed)
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    server.inFlight.subtract(1, ordering: .relaxed)
+    if let connection { server.deadlines?.requestCompleted(stele_mhd_connection_socket(connection)) }
+}
+
+/// Called when a connection opens and when it closes (before its socket is
+/// closed): the request deadlines follow it.
+let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, _, event in
+    guard let context, let connection else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    guard let deadlines = server.deadlines else { return }
+    let socket = stele_mhd_connection_socket(connection)
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED: deadlines.opened(socket)
+    case .CONNECTION_NOTIFY_CLOSED: deadlines.closed(socket)
+    default: break
+    }
 }
 
 extension HTTPServer {

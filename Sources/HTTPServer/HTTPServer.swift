@@ -11,6 +11,8 @@ package final class HTTPServer: Sendable {
     let inFlight = Atomic<Int>(0)
     /// How long a request may take to arrive once its headers are in (slow bodies).
     let requestDeadline: Duration
+    /// Closes connections that trickle their headers (nil without a timeout).
+    let deadlines: RequestDeadlines?
     private nonisolated(unsafe) var daemon: OpaquePointer?
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
@@ -38,6 +40,8 @@ package final class HTTPServer: Sendable {
         self.handler = handler
         self.logSink = log
         self.requestDeadline = .seconds(max(1, configuration.connectionTimeoutSeconds))
+        self.deadlines = configuration.connectionTimeoutSeconds > 0
+            ? RequestDeadlines(deadline: .seconds(configuration.connectionTimeoutSeconds)) : nil
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
             | UInt32(MHD_USE_ERROR_LOG.rawValue)
         switch configuration.eventLoop {
@@ -86,10 +90,13 @@ package final class HTTPServer: Sendable {
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: socketAddress)),
                 at: 0)
             return options.withUnsafeBufferPointer { items in
-                stele_mhd_start(flags, configuration.port, accessHandler, context, requestCompleted, context, logTarget, items.baseAddress)
+                stele_mhd_start(
+                    flags, configuration.port, accessHandler, context, requestCompleted, context,
+                    connectionNotified, context, logTarget, items.baseAddress)
             }
         }
         guard let started else {
+            deadlines?.stop()
             release()
             throw .startFailed(host: configuration.host, port: configuration.port)
         }
@@ -136,7 +143,10 @@ package final class HTTPServer: Sendable {
             state = .stopped
             return daemon
         }
-        if let stopping { MHD_stop_daemon(stopping) }
+        if let stopping {
+            MHD_stop_daemon(stopping)
+            deadlines?.stop()
+        }
     }
 
     func log(_ message: String) { logSink(message) }

@@ -1,5 +1,5 @@
 package import HTTPServer
-package import Journal
+import Journal
 package import Logging
 import Synchronization
 

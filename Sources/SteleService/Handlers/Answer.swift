@@ -1,4 +1,4 @@
-package import HTTPServer
+import HTTPServer
 import Journal
 
 /// The reply side of one request, with the shortcuts the handlers use.

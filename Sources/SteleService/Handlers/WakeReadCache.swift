@@ -1,11 +1,11 @@
-package import HTTPServer
+import HTTPServer
 import Synchronization
 
 /// The last read rendered for long-polls woken by an append. When a thousand
 /// readers wait at the same offset, one append wakes them all with the same
 /// question; the first renders the answer and the others reuse it, as long
 /// as the journal's bounds have not moved in between.
-package final class WakeReadCache: Sendable {
+final class WakeReadCache: Sendable {
     struct Key: Equatable {
         let from: UInt64
         let limit: Int
@@ -16,7 +16,7 @@ package final class WakeReadCache: Sendable {
 
     private let last = Mutex<(key: Key, response: HTTPResponse)?>(nil)
 
-    package init() {}
+    init() {}
 
     /// The cached response for `key`, or the one `render` makes (kept when
     /// it answered exactly `key`: `render` returns the end it saw).
