@@ -71,16 +71,20 @@ package final class JournalAPI: HTTPHandler {
     package func responded(method: String, path: String, status: Int, duration: Duration) {
         let route = Router.resolve(method: method, path: path).map(\.route)
         metrics.recordRequest(route: (try? route.get()) ?? "unmatched", method: method, status: status, duration: duration)
-        let metadata: Logger.Metadata = [
+        // Server-side failures (5xx) are worth an operator's attention; the rest is debug detail.
+        // The metadata is built only when the line is logged (swift-log's autoclosures).
+        if status >= 500 {
+            logger.warning("request failed", metadata: Self.requestMetadata(method, path, status, duration))
+        } else {
+            logger.debug("request", metadata: Self.requestMetadata(method, path, status, duration))
+        }
+    }
+
+    private static func requestMetadata(_ method: String, _ path: String, _ status: Int, _ duration: Duration) -> Logger.Metadata {
+        [
             "http.method": "\(method)", "http.path": "\(path)", "http.status": "\(status)",
             "http.duration_us": "\(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)",
         ]
-        // Server-side failures (5xx) are worth an operator's attention; the rest is debug detail.
-        if status >= 500 {
-            logger.warning("request failed", metadata: metadata)
-        } else {
-            logger.debug("request", metadata: metadata)
-        }
     }
 
     private func route(_ operation: Operation, _ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
