@@ -67,6 +67,8 @@ package final class HTTPExchange: Sendable {
         state.withLock { state in
             if let outcome = state.outcome {
                 state.phase = .answered
+                // Let go of it: a producer usually captures this exchange.
+                state.outcome = nil
                 return outcome
             }
             // Suspended under the lock, so an answer arriving now finds the
@@ -82,6 +84,8 @@ package final class HTTPExchange: Sendable {
         state.withLock { state in
             guard state.phase == .resumed, let outcome = state.outcome else { return nil }
             state.phase = .answered
+            // Let go of it: a producer usually captures this exchange (a cycle otherwise).
+            state.outcome = nil
             return outcome
         }
     }
