@@ -246,7 +246,7 @@ if want append; then
         m=$(scrape)
         recs=$(metric "$m" stele_appended_records_total) syncs=$(metric "$m" stele_fsyncs_total)
         line+=" appended=${recs:-0} fsyncs=${syncs:-0} syncs_per_rec=$(awk -v s="${syncs:-0}" -v r="${recs:-0}" 'BEGIN{printf "%.3f", r ? s / r : 0}')"
-        line+=" rss_after_kb=$(rss_kb "$SPID")"
+        line+=" rss_after_kb=$(rss_kb "$SPID") rss_anon_kb=$(rss_kb "$SPID" RssAnon) rss_file_kb=$(rss_kb "$SPID" RssFile)"
         if [ -n "$sampler" ]; then
           stop_pid "$sampler"
           line+=" peak_rss_kb=$(sort -n "$TMP/rss.samples" | tail -1) hwm_kb=$(rss_kb "$SPID" VmHWM) rss_samples=$(wc -l <"$TMP/rss.samples")"
@@ -274,7 +274,7 @@ if want batch; then
       line=$W_LINE$(alive_note)
       m=$(scrape)
       recs=$(metric "$m" stele_appended_records_total) syncs=$(metric "$m" stele_fsyncs_total)
-      line+=" records_per_s=$(awk -v r="$(kv "$line" rps)" 'BEGIN{printf "%.0f", r * 100}') appended=${recs:-0} fsyncs=${syncs:-0}"
+      line+=" records_per_s=$(awk -v r="$(kv "$line" rps)" 'BEGIN{printf "%.0f", r * 100}') appended=${recs:-0} fsyncs=${syncs:-0} rss_after_kb=$(rss_kb "$SPID") rss_anon_kb=$(rss_kb "$SPID" RssAnon)"
       echo "RUN section=batch level=$level conns=16 run=$run $line"
       stop_server
     done
