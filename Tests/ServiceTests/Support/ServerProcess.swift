@@ -19,6 +19,14 @@ final class ServerProcess: @unchecked Sendable {
     let flags: [String]
     private let process: SpawnedProcess
     private(set) var port: UInt16 = 0
+
+    /// The server's resident memory now, in KiB (VmRSS).
+    var residentKilobytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    }
     private let outputURL: URL
     private let errorURL: URL
     private let holdsSlot = Atomic<Bool>(true)
