@@ -235,7 +235,8 @@ if want append; then
     for c in $CONNS; do
       for run in $(seq "$RUNS"); do
         start_server "$level" || continue
-        echo; echo "# append level=$level conns=$c run=$run  idle_rss_kb=$(rss_kb "$SPID")"
+        start_rss=$(rss_kb "$SPID")
+        echo; echo "# append level=$level conns=$c run=$run  idle_rss_kb=$start_rss"
         sampler=""
         if [ "$c" -ge 256 ]; then
           ( while kill -0 "$SPID" 2>/dev/null; do rss_kb "$SPID"; sleep 0.1; done ) >"$TMP/rss.samples" &
@@ -246,7 +247,7 @@ if want append; then
         m=$(scrape)
         recs=$(metric "$m" stele_appended_records_total) syncs=$(metric "$m" stele_fsyncs_total)
         line+=" appended=${recs:-0} fsyncs=${syncs:-0} syncs_per_rec=$(awk -v s="${syncs:-0}" -v r="${recs:-0}" 'BEGIN{printf "%.3f", r ? s / r : 0}')"
-        line+=" rss_after_kb=$(rss_kb "$SPID") rss_anon_kb=$(rss_kb "$SPID" RssAnon) rss_file_kb=$(rss_kb "$SPID" RssFile)"
+        line+=" start_rss_kb=$start_rss rss_after_kb=$(rss_kb "$SPID") rss_anon_kb=$(rss_kb "$SPID" RssAnon) rss_file_kb=$(rss_kb "$SPID" RssFile)"
         if [ -n "$sampler" ]; then
           stop_pid "$sampler"
           line+=" peak_rss_kb=$(sort -n "$TMP/rss.samples" | tail -1) hwm_kb=$(rss_kb "$SPID" VmHWM) rss_samples=$(wc -l <"$TMP/rss.samples")"

@@ -178,6 +178,16 @@ def main(path):
     add("RSS idle after start", med([num(r.get("idle_rss_kb")) for r in mem]) if mem else None, None, "max", 30 * 1024, "kB")
     for level in ("immediate", "group"):
         add(f"RSS peak, append {level}@256", stele(runs, "append", level, 256, "peak_rss_kb"), None, "max", 100 * 1024, "kB")
+    # memory kept per appended record: (RSS after the run - RSS at start) / records appended
+    idle_default = med([num(r.get("idle_rss_kb")) for r in mem]) if mem else None
+    for level in ("immediate", "group"):
+        per = []
+        for r in runs.get(("append", level, 256), []):
+            start = num(r.get("start_rss_kb")) or idle_default
+            after, appended = num(r.get("rss_after_kb")), num(r.get("appended"))
+            if start and after and appended:
+                per.append((after - start) * 1024 / appended)
+        add(f"RSS growth per appended record, {level}@256 (bytes)", med(per), None, None, 0, "")
     add("RSS with 10k idle connections", med([num(r.get("conns_rss_kb")) for r in mem]) if mem else None,
         None, "max", 100 * 1024, "kB")
     errors = 0
