@@ -1,7 +1,7 @@
 # Stele: `make run` and `make test` do all the set-up on a fresh Debian machine.
 SWIFT ?= swift
 # System packages: the two C libraries, pkg-config to find them, and the tools the tests use.
-APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config b3sum
+APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config b3sum curl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DATA_DIR ?= data
 BENCH_FLAGS ?=
@@ -74,4 +74,5 @@ check-openapi: python-deps
 ## python-deps: the Python packages the OpenAPI checks use (PyPI, when missing)
 python-deps:
 	@python3 -c 'import yaml, jsonschema, referencing, openapi_spec_validator' 2>/dev/null || \
-	  python3 -m pip install --quiet pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7'
+	  python3 -m pip install --quiet pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7' || \
+	  python3 -m pip install --quiet --break-system-packages pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7'
