@@ -56,7 +56,12 @@ final class RequestDeadlines: Sendable {
 
     /// A request is done: the next one's clock starts.
     func requestCompleted(_ socket: Int32) {
-        clocks.withLock { $0[socket] = Clock(since: .now, handling: false) }
+        // Only for a connection still open: never re-record a closed socket,
+        // whose number the kernel may hand to the next connection.
+        clocks.withLock { clocks in
+            guard clocks[socket] != nil else { return }
+            clocks[socket] = Clock(since: .now, handling: false)
+        }
     }
 
     private func enforce() {
