@@ -89,7 +89,7 @@ if [ ! -x "$BIN" ]; then
   (cd "$ROOT" && swift build -c release --product stele) || exit 1
 fi
 mkdir -p "$HERE/build" "$(dirname "$RESULTS")"
-cc -O2 -Wall -o "$HERE/build/connfan" "$HERE/connfan.c" || exit 1
+cc -O2 -Wall -o "$HERE/build/connfan" "$HERE/connfan.c" "$HERE/connfan_net.c" || exit 1
 CONNFAN=$HERE/build/connfan
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 [ "$(ulimit -n)" -ge $((IDLE_CONNS + 200)) ] || echo "note: ulimit -n is $(ulimit -n), fewer than IDLE_CONNS=$IDLE_CONNS + 200"
