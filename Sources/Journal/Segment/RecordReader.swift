@@ -53,26 +53,51 @@ package struct RecordReader: Sendable {
         if position != offset { throw .notRecordBoundary(offset: offset) }
     }
 
+    /// The first read of a batch: enough for a page of small records,
+    /// without reading (and zeroing) all of `maxBytes` when far less is asked.
+    static let firstChunkBytes = 64 << 10
+
     static func readRecords(
         from offset: UInt64, segmentEnd: UInt64, file: SegmentFile, limit: Int, maxBytes: Int
     ) throws(JournalError) -> [StoredRecord] {
         let readEnd = min(segmentEnd, offset + UInt64(max(maxBytes, RecordFormat.headerSize)))
-        var buffer = [UInt8](repeating: 0, count: Int(readEnd - offset))
-        let got = try file.read(buffer.count, at: offset, into: &buffer)
         var records: [StoredRecord] = []
-        var position = 0  // in buffer
-        while records.count < limit, position + RecordFormat.headerSize <= got {
-            let header = buffer.withUnsafeBytes {
-                RecordHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[position..<position + RecordFormat.headerSize]))
+        var chunkStart = offset
+        var chunkBytes = UInt64(firstChunkBytes)
+        // Reads the range in growing chunks; a record cut by a chunk's end is
+        // read again at the start of the next.
+        while records.count < limit, chunkStart < readEnd {
+            let chunkEnd = min(readEnd, chunkStart + chunkBytes)
+            var buffer = [UInt8]()
+            let got = try file.read(Int(chunkEnd - chunkStart), at: chunkStart, into: &buffer)
+            var position = 0  // in buffer
+            while records.count < limit, position + RecordFormat.headerSize <= got {
+                let header = buffer.withUnsafeBytes {
+                    RecordHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[position..<position + RecordFormat.headerSize]))
+                }
+                let recordOffset = chunkStart + UInt64(position)
+                if position + header.recordSize > got {
+                    if recordOffset + UInt64(header.recordSize) <= readEnd, got == Int(chunkEnd - chunkStart) {
+                        break  // it continues past this chunk: the next one starts with it
+                    }
+                    // The record does not fit in the range: return what we have, or this one record alone.
+                    guard records.isEmpty, recordOffset + UInt64(header.recordSize) <= segmentEnd else { return records }
+                    return [try readSingle(at: recordOffset, header: header, file: file)]
+                }
+                records.append(try verified(header, in: buffer, at: position, offset: recordOffset, file: file))
+                position += header.recordSize
             }
-            let recordOffset = offset + UInt64(position)
-            if position + header.recordSize > got {
-                // The record does not fit: return what we have, or this one record alone.
-                guard records.isEmpty, recordOffset + UInt64(header.recordSize) <= segmentEnd else { break }
-                return [try readSingle(at: recordOffset, header: header, file: file)]
+            if got < Int(chunkEnd - chunkStart) || got < RecordFormat.headerSize { break }  // the file or the range ended
+            if position == 0 {
+                // Not even one record fits in this chunk: make the next one large enough.
+                let header = buffer.withUnsafeBytes {
+                    RecordHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[0..<RecordFormat.headerSize]))
+                }
+                chunkBytes = max(chunkBytes * 2, UInt64(header.recordSize))
+                continue
             }
-            records.append(try verified(header, in: buffer, at: position, offset: recordOffset, file: file))
-            position += header.recordSize
+            chunkStart += UInt64(position)
+            chunkBytes *= 2
         }
         return records
     }
