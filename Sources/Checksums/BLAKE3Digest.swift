@@ -74,6 +74,17 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { hex }
 
+    /// Appends the 64-character lowercase hexadecimal form to `output`,
+    /// without making a `String` (for responses built byte by byte).
+    public func appendHex(to output: inout [UInt8]) {
+        withUnsafeBytes { bytes in
+            for byte in bytes {
+                output.append(Self.hexDigit(byte >> 4))
+                output.append(Self.hexDigit(byte & 0x0F))
+            }
+        }
+    }
+
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }

@@ -22,6 +22,9 @@ struct BLAKE3WrapperTests {
             #expect(BLAKE3Digest(hex: digest.hex.uppercased()) == digest)
             #expect(BLAKE3Digest(hex: digest.hex[...]) == digest)
             #expect(digest.withUnsafeBytes { Array($0) } == bytes)
+            var appended = Array("x".utf8)
+            digest.appendHex(to: &appended)
+            #expect(appended == Array("x".utf8) + Array(digest.hex.utf8))
         }
     }
 

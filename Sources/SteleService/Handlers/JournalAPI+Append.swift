@@ -79,7 +79,7 @@ extension JournalAPI {
                 body.append(contentsOf: #"{"offset":"#.utf8)
                 body.append(contentsOf: String(record.offset).utf8)
                 body.append(contentsOf: #","blake3":""#.utf8)
-                body.append(contentsOf: record.digest.hex.utf8)
+                record.digest.appendHex(to: &body)
                 body.append(contentsOf: #""}"#.utf8)
             }
             body.append(contentsOf: #"],"next":"#.utf8)
@@ -91,7 +91,7 @@ extension JournalAPI {
             body.append(contentsOf: #","next":"#.utf8)
             body.append(contentsOf: String(next).utf8)
             body.append(contentsOf: #","blake3":""#.utf8)
-            body.append(contentsOf: appended[0].digest.hex.utf8)
+            appended[0].digest.appendHex(to: &body)
             body.append(contentsOf: #""}"#.utf8)
         }
         return HTTPResponse(

@@ -12,7 +12,7 @@ package enum RecordRendering {
         output.append(contentsOf: #"{"offset":"#.utf8)
         output.append(contentsOf: String(record.offset).utf8)
         output.append(contentsOf: #","blake3":""#.utf8)
-        output.append(contentsOf: record.digest.hex.utf8)
+        record.digest.appendHex(to: &output)
         if record.isJSON {
             output.append(contentsOf: #"","payload":"#.utf8)
             if singleLine {
