@@ -15,6 +15,7 @@ struct HTTPService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        SystemdNotifier().notify("STOPPING=1")
         logger.info("shutting down: draining requests", metadata: ["http.in_flight": "\(server.requestsInFlight)"])
         server.quiesce()
         var journal: Journal?

@@ -16,6 +16,7 @@ struct JournalService: Service {
         let journal = try await Journal.open(at: directory, options: options, logger: logger)
         api.enter(.serving(journal))
         logger.info("ready", metadata: ["journal.end": "\(journal.bounds.end)"])
+        SystemdNotifier().notify("READY=1\nSTATUS=serving")
         try? await gracefulShutdown()
         await journal.close()
         logger.info("journal closed", metadata: ["journal.end": "\(journal.bounds.end)"])
