@@ -44,7 +44,13 @@ package actor Journal {
         self.lock = opened.lock
         self.cursors = opened.cursors
         let committer = opened.committer
-        executor.setIdleHandler { committer.flush() }
+        executor.setIdleHandler {
+            switch committer.flush(gathering: true) {
+            case .idle: .idle
+            case .flushed: .worked
+            case .gathering(let wait, let more): .wait(wait, jobs: more)
+            }
+        }
     }
 
     /// Opens (creating if needed) and recovers the journal in `path`, holding
@@ -191,7 +197,7 @@ package actor Journal {
         guard !isClosed else { return }
         isClosed = true
         status.set(.closed)
-        while committer.flush() {}
+        while committer.flush() != .idle {}
         committer.fail(with: .closed)
         notifier.close()
         fileSystem.close(lock)

@@ -1,11 +1,14 @@
 /// `stele-bench` arguments: `--quick` for a short smoke run, `--repetitions N`,
-/// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data).
+/// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data),
+/// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`.
 struct BenchmarkOptions {
     var repetitions = 5
     var seconds = 3.0
     var directory = "/tmp/stele-bench"
     var recoveryBytes = 1 << 30
     var sections: Set<String> = ["disk", "checksums", "append", "recovery"]
+    var appenderCounts = [1, 16, 64]
+    var durabilities = ["immediate", "group"]
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -19,6 +22,10 @@ struct BenchmarkOptions {
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             case "--dir": directory = iterator.next() ?? directory
             case "--recovery-bytes": recoveryBytes = Int(iterator.next() ?? "") ?? recoveryBytes
+            case "--appenders":
+                appenderCounts = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--durability":
+                durabilities = (iterator.next() ?? "").split(separator: ",").map(String.init)
             case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             default: print("unknown argument \(argument)")
             }

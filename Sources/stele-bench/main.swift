@@ -32,8 +32,8 @@ if options.sections.contains("checksums") {
 }
 
 if options.sections.contains("append") {
-    for durability in Durability.allCases {
-        for appenders in [1, 16, 64] {
+    for durability in Durability.allCases where options.durabilities.contains(durability.rawValue) {
+        for appenders in options.appenderCounts {
             var figures: [AppendBenchmark.Figure] = []
             for _ in 0..<options.repetitions {
                 figures.append(try await AppendBenchmark.run(

@@ -15,6 +15,18 @@ final class Committer: @unchecked Sendable {
     private(set) var queuedBytes = 0
     /// Set once by a fatal write or fsync error; writes stay refused until a restart.
     private(set) var failure: JournalError?
+    /// Group commit: whether to wait for the clients the last fsync answered.
+    private var window = GroupCommitWindow()
+
+    /// What a call to ``flush(gathering:)`` did.
+    enum FlushResult: Equatable {
+        /// Nothing was queued.
+        case idle
+        /// A batch was written and synced (or refused).
+        case flushed
+        /// Group commit is waiting at most `wait` for `more` requests before it writes.
+        case gathering(wait: Duration, more: Int)
+    }
 
     init(writer: SegmentWriter, notifier: DurableEndNotifier, options: JournalOptions, status: JournalStatus) {
         self.writer = writer
@@ -37,10 +49,19 @@ final class Committer: @unchecked Sendable {
         queuedBytes += append.bytes
     }
 
-    /// Writes and syncs the next batch. Returns false when there was nothing to do.
-    func flush() -> Bool {
-        guard pendingHead < pending.count else { return false }
+    /// Writes and syncs the next batch. With `gathering`, group commit may
+    /// instead ask to wait for more requests (see ``GroupCommitWindow``).
+    func flush(gathering: Bool = false) -> FlushResult {
+        guard pendingHead < pending.count else { return .idle }
+        if gathering, options.durability == .group, failure == nil, queuedBytes < options.maximumBatchBytes {
+            let decision = window.decide(
+                queued: queuedRequests, batchLimit: options.maximumBatchRequests, now: .now)
+            if case .gather(let wait, let more) = decision { return .gathering(wait: wait, more: more) }
+        }
         let batch = takeBatch()
+        defer {
+            window.flushed(answered: batch.count, stillQueued: queuedRequests, fsyncDuration: writer.lastFsyncDuration)
+        }
         var first = batch.startIndex
         while first < batch.endIndex {
             do {
@@ -52,13 +73,13 @@ final class Committer: @unchecked Sendable {
                 notifier.publish(writer.end)
             } catch .noSpace {
                 for request in batch[first...] { request.fail(.noSpace) }
-                return true
+                return .flushed
             } catch {
                 fail(with: error, unanswered: batch[first...])
-                return true
+                return .flushed
             }
         }
-        return true
+        return .flushed
     }
 
     /// Puts the journal in the failed state and answers every waiting request.

@@ -20,7 +20,20 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     private var jobs: [Work] = []
     private var stopping = false
     private var thread = pthread_t()
-    private var idleHandler: (() -> Bool)?
+    private var idleHandler: (() -> IdleOutcome)?
+    /// A submitter wakes the thread when the queue reaches this many jobs:
+    /// 1, except while the idle handler waits for several.
+    private var wakeThreshold = 1
+
+    /// What the idle handler did.
+    package enum IdleOutcome {
+        /// Nothing to do: sleep until a job comes.
+        case idle
+        /// Something was done: look at the queue again.
+        case worked
+        /// Sleep until `jobs` jobs are queued or `duration` has passed, then call again.
+        case wait(Duration, jobs: Int)
+    }
 
     /// A Swift job, or a closure handed over with ``execute(_:)``.
     private enum Work {
@@ -32,7 +45,12 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         mutex.initialize(to: pthread_mutex_t())
         condition.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        // Timed waits (group commit's gathering) run on the monotonic clock.
+        var conditionAttributes = pthread_condattr_t()
+        pthread_condattr_init(&conditionAttributes)
+        pthread_condattr_setclock(&conditionAttributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &conditionAttributes)
+        pthread_condattr_destroy(&conditionAttributes)
         let box = Unmanaged.passRetained(self)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -54,10 +72,10 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Sets the work to do whenever the queue runs dry. It returns whether it
-    /// did something (then the queue is checked again before sleeping).
-    /// Called from the executor's own thread.
-    package func setIdleHandler(_ handler: @escaping () -> Bool) {
+    /// Sets the work to do whenever the queue runs dry. It tells whether it
+    /// did something (then the queue is checked again before sleeping) or
+    /// wants to be called again after a short wait.
+    package func setIdleHandler(_ handler: @escaping () -> IdleOutcome) {
         pthread_mutex_lock(mutex)
         idleHandler = handler
         pthread_mutex_unlock(mutex)
@@ -82,7 +100,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     private func submit(_ work: Work) {
         pthread_mutex_lock(mutex)
         jobs.append(work)
-        let wake = jobs.count == 1
+        let wake = jobs.count == wakeThreshold
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
     }
@@ -112,7 +130,13 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             if jobs.isEmpty {
                 let handler = idleHandler
                 pthread_mutex_unlock(mutex)
-                if let handler, handler() { continue }
+                switch handler?() ?? .idle {
+                case .worked: continue
+                case .wait(let duration, let count):
+                    waitForJobs(count, atMost: duration)
+                    continue
+                case .idle: break
+                }
                 pthread_mutex_lock(mutex)
                 while jobs.isEmpty && !stopping {
                     pthread_cond_wait(condition, mutex)
@@ -134,5 +158,22 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Sleeps until `count` jobs are queued, the executor stops, or `duration` has passed.
+    private func waitForJobs(_ count: Int, atMost duration: Duration) {
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(mutex)
+        wakeThreshold = max(1, count)
+        while jobs.count < count && !stopping {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
+        }
+        wakeThreshold = 1
+        pthread_mutex_unlock(mutex)
     }
 }

@@ -33,6 +33,8 @@ final class SegmentWriter {
     private let zeros = [UInt8](repeating: 0, count: SegmentWriter.zeroFillStep)
     static let zeroFillStep = 64 << 10
     private(set) var statistics = CommitStatistics()
+    /// How long the last fdatasync of a batch took.
+    private(set) var lastFsyncDuration: Duration = .zero
 
     /// `active` must be a read-write handle on the newest segment, whose durable end is `end`.
     init(
@@ -133,6 +135,7 @@ final class SegmentWriter {
             throw .failed(reason: "fdatasync of \(active.name) failed: \(error)")
         }
         let elapsed = ContinuousClock.now - started
+        lastFsyncDuration = elapsed
         end = offset
         statistics.fsyncs += 1
         statistics.fsyncSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
