@@ -166,6 +166,9 @@ package actor Journal {
         notifier.close()
     }
 
+    /// Whether a prepared spare is waiting for the next rotation (see ``SegmentPreparer``).
+    package nonisolated var isSpareSegmentReady: Bool { committer.isSpareSegmentReady }
+
     /// The first offset and the durable end.
     package nonisolated var bounds: (start: UInt64, end: UInt64) { catalog.bounds }
 

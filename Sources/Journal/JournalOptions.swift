@@ -25,6 +25,10 @@ package struct JournalOptions: Sendable {
     /// Allocate each segment's space when it is created, so that an fdatasync
     /// after an append need not journal a file-size change.
     package var preallocateSegments: Bool = true
+    /// With preallocation: write the next segment's zeros on a background
+    /// thread once the active segment is half full (see ``SegmentPreparer``),
+    /// so rotation finds a spare whose space costs fdatasync nothing more.
+    package var prepareSpareSegments: Bool = true
 
     /// Told of every fsync that acknowledged appends, on the journal's
     /// thread: it must only record (metrics), never wait.

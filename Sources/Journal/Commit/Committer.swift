@@ -36,6 +36,8 @@ final class Committer: @unchecked Sendable {
     }
 
     var statistics: CommitStatistics { writer.statistics }
+    /// Whether the next segment's spare is written and waiting (any thread).
+    var isSpareSegmentReady: Bool { writer.preparer?.isReady ?? false }
     var durableEnd: UInt64 { writer.end }
     var queuedRequests: Int { pending.count - pendingHead }
 

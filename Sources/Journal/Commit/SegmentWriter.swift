@@ -17,6 +17,8 @@ final class SegmentWriter {
     let options: JournalOptions
     let catalog: SegmentCatalog
     let creator: SegmentCreator
+    /// Writes the next segment's zeros ahead of rotation, when enabled.
+    let preparer: SegmentPreparer?
 
     private var active: SegmentFile
     /// The durable end: every byte before it has been fdatasynced.
@@ -53,6 +55,15 @@ final class SegmentWriter {
             fileSystem: fileSystem, directory: directory,
             preallocatedBytes: options.preallocateSegments ? options.segmentMaxBytes : 0)
         buffer.reserveCapacity(min(options.maximumBatchBytes, 1 << 20))
+        preparer = options.preallocateSegments && options.prepareSpareSegments
+            ? SegmentPreparer(fileSystem: fileSystem, directory: directory, segmentMaxBytes: options.segmentMaxBytes)
+            : nil
+        prepareSpareWhenHalfFull()
+    }
+
+    /// Starts the next segment's spare once the active one is half full.
+    private func prepareSpareWhenHalfFull() {
+        if let preparer, activeBytes >= UInt64(options.segmentMaxBytes / 2) { preparer.prepare() }
     }
 
     /// Bytes of records in the active segment.
@@ -74,7 +85,14 @@ final class SegmentWriter {
     /// cut to its end, so a crash in between leaves two valid segments.
     func rotate() throws(JournalError) {
         let base = end
-        let handle = try creator.create(base: base)
+        let handle: FileHandle
+        var zeroed = false
+        if let preparer, let spare = preparer.take() {
+            handle = try creator.install(spare: spare, from: preparer.path, base: base)
+            zeroed = true
+        } else {
+            handle = try creator.create(base: base)
+        }
         let next = SegmentFile(fileSystem: fileSystem, handle: handle, path: directory.segment(base: base), base: base)
         try fatalOnError("seal", active.path) { () throws(Errno) in
             try fileSystem.truncate(active.handle, to: active.filePosition(of: end))
@@ -82,8 +100,8 @@ final class SegmentWriter {
         }
         catalog.update { $0.append(CatalogSegment(file: next, end: base, index: SparseIndex(), records: 0)) }
         active = next
-        fileSize = Int64(SegmentHeader.size + creator.preallocatedBytes)
-        zeroedEnd = Int64(SegmentHeader.size)
+        fileSize = Int64(SegmentHeader.size + (zeroed ? options.segmentMaxBytes : creator.preallocatedBytes))
+        zeroedEnd = zeroed ? fileSize : Int64(SegmentHeader.size)
         statistics.rotations += 1
     }
 
@@ -145,6 +163,7 @@ final class SegmentWriter {
         options.commitObserver?(
             CommitEvent(requests: requests.count, records: recordCount, bytes: buffer.count, fsyncDuration: elapsed))
         publish(end: offset, indexEntries: newIndexEntries, records: recordCount)
+        prepareSpareWhenHalfFull()
         return results
     }
 
@@ -223,6 +242,7 @@ final class SegmentWriter {
 
     /// Closes nothing (segments close themselves); syncs the active file one last time.
     func close() {
+        preparer?.close()
         try? fileSystem.synchronizeData(active.handle)
     }
 }

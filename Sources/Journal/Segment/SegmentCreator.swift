@@ -45,4 +45,30 @@ package struct SegmentCreator: Sendable {
             throw .io(operation: step, path: path.string, errno: error)
         }
     }
+
+    /// Makes a prepared spare (see ``SegmentPreparer``) the segment starting
+    /// at `base`: header written and synced, file renamed to the segment's
+    /// name, directory synced. Returns the same handle. On failure the spare
+    /// is closed and removed and the error thrown.
+    func install(spare: FileHandle, from sparePath: FilePath, base: UInt64) throws(JournalError) -> FileHandle {
+        let path = directory.segment(base: base)
+        var step = "write header"
+        var renamed = false
+        do throws(Errno) {
+            try fileSystem.write(spare, SegmentHeader(baseOffset: base).encoded, at: 0)
+            step = "fsync"
+            try fileSystem.synchronizeData(spare)
+            step = "rename"
+            try fileSystem.rename(sparePath, to: path)
+            renamed = true
+            step = "fsync directory"
+            try fileSystem.synchronizeDirectory(directory.segments)
+            return spare
+        } catch {
+            fileSystem.close(spare)
+            try? fileSystem.removeFile(renamed ? path : sparePath)
+            if error == .noSpace { throw .noSpace }
+            throw .io(operation: step, path: path.string, errno: error)
+        }
+    }
 }

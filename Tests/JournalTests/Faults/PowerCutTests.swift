@@ -80,11 +80,12 @@ enum PowerCutSimulation {
 
     static func runOne(seed: UInt64, durability: Durability, mode: PowerCutMode, into outcome: inout PowerCutOutcome) async {
         var generator = SplitMix64(seed: seed &* 0x9E37_79B9 &+ 17)
-        let options = FaultSupport.options(durability, preallocate: generator.coin())
+        var options = FaultSupport.options(durability, preallocate: generator.coin())
+        options.prepareSpareSegments = generator.coin()
         let appenders = 3
         let requestsPerAppender = 12 + generator.below(16)
         let cutAfter = 1 + generator.below(appenders * requestsPerAppender)
-        let label = "seed \(seed) (\(durability), \(mode), preallocate \(options.preallocateSegments), cut after \(cutAfter) acks)"
+        let label = "seed \(seed) (\(durability), \(mode), preallocate \(options.preallocateSegments), spares \(options.prepareSpareSegments), cut after \(cutAfter) acks)"
         outcome.runs += 1
 
         let fileSystem = SimulatedFileSystem()

@@ -1,0 +1,138 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+package import SystemPackage
+
+/// Makes the next segment's file ready before rotation needs it, on a thread
+/// of its own: the segment's whole size written with zeros and fdatasynced,
+/// under a temporary name (``fileName``) that recovery removes.
+///
+/// Space that was only allocated, or zeroed by the writer as it goes, costs
+/// every fdatasync that first writes into it (on ext4 here: a 19 KB batch
+/// syncs in 133 µs on written zeros, 224 µs with the zeros riding along,
+/// 298 µs on allocated space). With a prepared spare, rotation only writes
+/// the header, syncs it, renames the file and syncs the directory (see
+/// ``SegmentCreator/install(spare:base:)``), and no fdatasync of that segment
+/// pays for fresh space. When no spare is ready (still being written, or its
+/// preparation failed, say for lack of space) rotation creates the segment
+/// the ordinary way: the spare is a speed-up, never a condition.
+package final class SegmentPreparer: Sendable {
+    /// The spare's name in the segments directory.
+    package static let fileName = "next-segment.tmp"
+    /// Zeros are written and synced in steps of this size, with a pause after
+    /// each: a 64 MiB spare takes about a third of a second, during which the
+    /// journal's own fdatasyncs never queue behind more than one step. (Written
+    /// in one go, the spare's sync put the journal's p99 at 2.5 ms instead of
+    /// 0.6 ms at group@64 in-process.) The step is also how soon a close stops it.
+    static let step = 256 << 10
+    static let pauseMicroseconds = 1000
+
+    private enum State {
+        /// No spare and none under way.
+        case none
+        case preparing
+        case ready(FileHandle)
+        case closed
+    }
+
+    private let fileSystem: any FileSystem
+    /// Where the spare is written.
+    package let path: FilePath
+    /// The spare's size: a segment header and the most record bytes a segment holds.
+    private let fileBytes: Int64
+    private let state = Mutex(State.none)
+    private let cancelled = Atomic(false)
+    private let queue = DispatchQueue(label: "stele.segment-preparer")
+
+    package init(fileSystem: any FileSystem, directory: JournalDirectory, segmentMaxBytes: Int) {
+        self.fileSystem = fileSystem
+        self.path = directory.segments.appending(Self.fileName)
+        self.fileBytes = Int64(SegmentHeader.size + segmentMaxBytes)
+    }
+
+    /// Whether a spare is ready to be taken now.
+    package var isReady: Bool {
+        state.withLock { if case .ready = $0 { true } else { false } }
+    }
+
+    /// Starts preparing a spare unless one is ready or under way.
+    package func prepare() {
+        let start = state.withLock { state in
+            guard case .none = state else { return false }
+            state = .preparing
+            return true
+        }
+        if start { queue.async { self.makeSpare() } }
+    }
+
+    /// The ready spare, open for reading and writing, or nil. The caller owns
+    /// the file from then on (it is still under the temporary name).
+    package func take() -> FileHandle? {
+        state.withLock { state in
+            guard case .ready(let handle) = state else { return nil }
+            state = .none
+            return handle
+        }
+    }
+
+    /// Stops any preparation, waits for it, and removes the spare file.
+    package func close() {
+        cancelled.store(true, ordering: .relaxed)
+        queue.sync {}
+        let spare = state.withLock { state -> FileHandle? in
+            defer { state = .closed }
+            if case .ready(let handle) = state { return handle }
+            return nil
+        }
+        if let spare { fileSystem.close(spare) }
+        try? fileSystem.removeFile(path)
+    }
+
+    private func makeSpare() {
+        let handle = try? writeSpare()
+        let keep = state.withLock { state -> Bool in
+            guard case .preparing = state, let handle else {
+                if case .preparing = state { state = .none }
+                return false
+            }
+            state = .ready(handle)
+            return true
+        }
+        if !keep, let handle {
+            fileSystem.close(handle)
+            try? fileSystem.removeFile(path)
+        }
+    }
+
+    /// Creates the spare anew: allocated (so that lack of space shows here),
+    /// zeros written over all of it, fdatasynced. On any failure the partial
+    /// file is removed and the error thrown.
+    private func writeSpare() throws(Errno) -> FileHandle {
+        if fileSystem.fileExists(path) { try fileSystem.removeFile(path) }
+        let handle = try fileSystem.open(path, mode: .createExclusive)
+        do throws(Errno) {
+            try fileSystem.allocate(handle, upTo: fileBytes)
+            let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.step, alignment: 4096)
+            zeros.initializeMemory(as: UInt8.self, repeating: 0)
+            defer { zeros.deallocate() }
+            var position: Int64 = 0
+            while position < fileBytes {
+                if cancelled.load(ordering: .relaxed) { throw Errno.canceled }
+                let count = Int(min(Int64(Self.step), fileBytes - position))
+                try fileSystem.write(handle, [UnsafeRawBufferPointer(rebasing: zeros[0..<count])], at: position)
+                position += Int64(count)
+                // A little at a time: an fdatasync of the journal's waits for
+                // whatever the disk has in flight.
+                try fileSystem.synchronizeData(handle)
+                if Self.pauseMicroseconds > 0 { usleep(UInt32(Self.pauseMicroseconds)) }
+            }
+            return handle
+        } catch {
+            fileSystem.close(handle)
+            try? fileSystem.removeFile(path)
+            throw error
+        }
+    }
+}
