@@ -27,14 +27,12 @@ package struct HTTPRequest: Sendable {
 
     /// The first value of the header `name` (matched without regard to ASCII case).
     package func header(_ name: String) -> String? {
-        headers.first { Self.equalIgnoringASCIICase($0.name, name) }?.value
+        headers.first { ASCIIText.equalIgnoringCase($0.name, name) }?.value
     }
 
-    private static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        return zip(a.utf8, b.utf8).allSatisfy { x, y in
-            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
-        }
+    /// Every value of the header `name`, in order.
+    package func headerValues(_ name: String) -> [String] {
+        headers.compactMap { ASCIIText.equalIgnoringCase($0.name, name) ? $0.value : nil }
     }
 
     /// The value of the query argument `name`; "" when present without `=`.
@@ -45,15 +43,6 @@ package struct HTTPRequest: Sendable {
 
     /// The declared body length, when the request has a valid `Content-Length`.
     package var contentLength: Int? {
-        header("content-length").flatMap { Int($0.trimmingSpaces) }
-    }
-}
-
-extension String {
-    var trimmingSpaces: Substring {
-        let text = self[...]
-        let start = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
-        let end = text.lastIndex { $0 != " " && $0 != "\t" }.map { text.index(after: $0) } ?? start
-        return start < end ? text[start..<end] : ""
+        header("content-length").flatMap { Int(ASCIIText.trimmed($0[...])) }
     }
 }

@@ -50,8 +50,8 @@ extension JournalAPI {
 
     /// Why a body's length is ambiguous (request smuggling's raw material), or nil.
     private static func ambiguousFraming(_ head: HTTPRequest) -> String? {
-        let lengths = head.headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
-        if Set(lengths).count > 1 { return "the request carries conflicting Content-Length headers" }
+        let lengths = head.headerValues("content-length")
+        if lengths.count > 1, Set(lengths).count > 1 { return "the request carries conflicting Content-Length headers" }
         if !lengths.isEmpty, head.header("transfer-encoding") != nil {
             return "a request may not carry both Content-Length and Transfer-Encoding"
         }

@@ -7,12 +7,16 @@ enum MediaType: Sendable {
     /// The body format `request` declares in `Content-Type`, or nil for anything else.
     init?(of request: HTTPRequest) {
         guard let header = request.header("content-type") else { return nil }
-        let essence = header.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
-        switch essence {
-        case "application/json": self = .json
-        case "application/x-ndjson", "application/ndjson": self = .ndjson
-        case "application/octet-stream": self = .octetStream
-        default: return nil
+        let essence = ASCIIText.field(header[...], before: UInt8(ascii: ";"))
+        if ASCIIText.equalIgnoringCase(essence, "application/json") {
+            self = .json
+        } else if ASCIIText.equalIgnoringCase(essence, "application/x-ndjson")
+            || ASCIIText.equalIgnoringCase(essence, "application/ndjson") {
+            self = .ndjson
+        } else if ASCIIText.equalIgnoringCase(essence, "application/octet-stream") {
+            self = .octetStream
+        } else {
+            return nil
         }
     }
 }
