@@ -10,10 +10,11 @@
 #    directory), its COPY lines, ENV, USER and WORKDIR; the Dockerfile is read
 #    by dockerfile_stage.py, so the list lives in one place.
 # 4. Runs the image's ENTRYPOINT + CMD in the chroot as the image's user on a
-#    loopback port, with a lost+found in the data directory as on a fresh
-#    volume: /healthz, /readyz, an append read back, /metrics, the image's own
-#    HEALTHCHECK command, then SIGTERM must end it with exit 0 and `stele verify`
-#    must find the journal clean.
+#    loopback port, as Kubernetes runs it (readOnlyRootFilesystem): the root
+#    bind-mounted read-only, the data directory a separate writable mount
+#    holding a lost+found as a fresh volume does. /healthz, /readyz, an append
+#    read back, /metrics, the image's own HEALTHCHECK command, then SIGTERM must
+#    end it with exit 0 and `stele verify` must find the journal clean.
 #
 # Needs root (debootstrap, chroot, mount). Every step has a time limit; the
 # mounts are undone and the server killed however the script ends.
@@ -42,9 +43,10 @@ MIRROR=$(sed -n 's|^URIs: *\(\S*/debian\)/*$|\1|p; s|^deb \(\S*/debian\)/* .*|\1
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
 SERVER_PID=
+DATA_DIR=/nonexistent
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
-  for mount in "$ROOT/proc" "$BASE/proc"; do
+  for mount in "$ROOT/proc" "$ROOT$DATA_DIR" "$ROOT" "$BASE/proc"; do
     if mountpoint -q "$mount" 2>/dev/null; then umount "$mount" 2>/dev/null || umount -l "$mount" || true; fi
   done
 }
@@ -100,7 +102,21 @@ for copy in "${RUNTIME_COPY[@]}"; do
   esac
   install -D -m 0755 "$source" "$ROOT$destination"
 done
-mkdir -m 0700 "$ROOT/var/lib/stele/lost+found"  # what a fresh ext4 volume holds
+# The volume: a directory of its own with the image's data directory's owner and
+# mode (as Docker fills a new named volume), mounted over it; the root read-only.
+DATA_DIR=$(printf '%s\n' "${RUNTIME_ENV[@]}" | sed -n 's/^STELE_DATA_DIR=//p')
+VOLUME=$SCRATCH/volume
+rm -rf "$VOLUME"
+mkdir -p "$VOLUME"
+chown --reference="$ROOT$DATA_DIR" "$VOLUME"
+chmod --reference="$ROOT$DATA_DIR" "$VOLUME"
+mkdir -m 0700 "$VOLUME/lost+found"  # what a fresh ext4 volume holds
+umount "$ROOT/proc"
+mount --bind "$ROOT" "$ROOT"
+mount -o remount,bind,ro "$ROOT"
+mount --bind "$VOLUME" "$ROOT$DATA_DIR"
+mount -t proc proc "$ROOT/proc"
+touch "$ROOT/etc/probe" 2>/dev/null && fail "the root is not read-only"
 if chroot "$ROOT" ldd "${RUNTIME_COMMAND[0]}" | grep 'not found'; then fail "libraries missing in the runtime stage"; fi
 # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 say "installed: ${RUNTIME_PACKAGES[*]} ($(chroot "$ROOT" dpkg-query -W -f='${binary:Package}\n' | wc -l) packages in the root)"
@@ -136,7 +152,7 @@ printf '%s' "$record" | python3 -c 'import json,sys; assert json.load(sys.stdin)
   || fail "read back $record"
 http "$URL/metrics" | grep -q '^stele_appended_records_total 1$' || fail "/metrics does not count the append"
 in_image "${RUN_ENV[@]}" STELE_PORT="$PORT" timeout 10 "${RUNTIME_HEALTHCHECK[@]}" || fail "the image's HEALTHCHECK command"
-say "serving on $URL as $RUNTIME_USER: healthz, readyz, append at $offset read back, metrics, HEALTHCHECK ok"
+say "serving on $URL as $RUNTIME_USER, read-only root: healthz, readyz, append at $offset read back, metrics, HEALTHCHECK ok"
 
 kill -TERM "$SERVER_PID"
 for _ in $(seq 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -145,9 +161,8 @@ code=0
 wait "$SERVER_PID" || code=$?
 SERVER_PID=
 [ "$code" = 0 ] || { cat "$LOG/serve.err" >&2; fail "exit status $code after SIGTERM"; }
-data_dir=$(printf '%s\n' "${RUNTIME_ENV[@]}" | sed -n 's/^STELE_DATA_DIR=//p')
-in_image "${CHROOT_ENV[@]}" timeout 60 "${RUNTIME_COMMAND[0]}" verify "$data_dir" >"$LOG/verify.out" \
+in_image "${CHROOT_ENV[@]}" timeout 60 "${RUNTIME_COMMAND[0]}" verify "$DATA_DIR" >"$LOG/verify.out" \
   || { cat "$LOG/verify.out" >&2; fail "stele verify after the stop"; }
-umount "$ROOT/proc"
-rm -rf "$ROOT"  # the cached base stays
+cleanup
+rm -rf "$ROOT" "$VOLUME"  # the cached base stays
 say "SIGTERM: exit 0; stele verify: $(tail -n1 "$LOG/verify.out"); $((SECONDS - STARTED)) s in all"
