@@ -44,10 +44,19 @@ let accessHandler: MHD_AccessHandlerCallback = {
         // A body that trickles in is closed by a deadline, not only by the idle timeout.
         if ContinuousClock.now - state.started > server.requestDeadline { return .NO }
         // A body without a declared length (chunked) that grows past its
-        // limit closes the connection at once: libmicrohttpd 0.9.75 accepts a
-        // response only before the body or after all of it, and reading the
-        // rest to answer 413 would let a client stream without end.
-        if state.request.body.count + size > state.maximumBodyBytes { return .NO }
+        // limit: libmicrohttpd 0.9.75 accepts a response only before the body
+        // or after all of it, so the rest is read and dropped, then answered
+        // 413 — unless it goes on for as many bytes again as the limit (or
+        // 1 MiB), which closes the connection: a client may not stream without end.
+        if let discarded = state.discarded {
+            state.discarded = discarded + size
+            return discarded + size > max(state.maximumBodyBytes, 1 << 20) ? .NO : .YES
+        }
+        if state.request.body.count + size > state.maximumBodyBytes {
+            state.discarded = state.request.body.count + size
+            state.request.body = []
+            return .YES
+        }
         guard let uploadData else { return .NO }
         uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
             state.request.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size))
@@ -55,6 +64,10 @@ let accessHandler: MHD_AccessHandlerCallback = {
         return .YES
     }
     if state.answered { return .YES }
+    if state.discarded != nil {
+        state.answered = true
+        return server.send(server.handler.bodyTooLarge(state.request, limit: state.maximumBodyBytes), for: state, on: connection)
+    }
 
     if let exchange = state.exchange {
         // Resumed: the answer has arrived.

@@ -7,6 +7,9 @@ final class RequestState {
     /// A response was queued before the body was complete (refused):
     /// whatever else arrives is dropped.
     var answered = false
+    /// Bytes of a chunked body read and dropped after it passed its limit
+    /// (nil while the body is within it).
+    var discarded: Int?
     var exchange: HTTPExchange?
     let started = ContinuousClock.now
 

@@ -2,8 +2,9 @@ import Testing
 
 /// Bodies over `--max-body-bytes` get 413 `payload-too-large`: before the
 /// body is read when its length is declared (no 100 Continue to an
-/// `Expect: 100-continue`), and as soon as a chunked body passes the limit.
-/// Nothing is stored.
+/// `Expect: 100-continue`), and once a chunked body that passed the limit
+/// ends (its rest is read and dropped; one that goes on for more than 1 MiB
+/// past the limit has its connection closed). Nothing is stored.
 @Suite struct BodyLimitTests {
     static let limit = 1024
     static let flags = ["--max-body-bytes", "\(limit)"]
@@ -87,21 +88,40 @@ import Testing
                 Result {
                     try client.connectNow()
                     try client.sendNow(head)
-                    // 400-byte chunks until the server answers (it must before the 10th).
+                    // Ten 400-byte chunks (4,000 bytes against a limit of 1,024), then the last chunk.
                     let chunk = Array("190\r\n".utf8) + [UInt8](repeating: 0x41, count: 400) + Array("\r\n".utf8)
-                    for _ in 0..<10 {
-                        guard (try? client.sendNow(chunk)) != nil else { break }
-                        if try client.waitForDataNow(timeout: .milliseconds(200)) { break }
-                    }
+                    for _ in 0..<10 { try client.sendNow(chunk) }
+                    try client.sendNow(Array("0\r\n\r\n".utf8))
                     return try client.readResponseNow(method: "POST", target: "/v1/records")
                 }
             }
-            // The connection is closed as the body passes the limit; nothing is stored.
-            withKnownIssue("libmicrohttpd 0.9.75 accepts a response only before or after the whole body: a chunked body past the limit is cut off (connection closed), not answered 413") {
-                let response = try answer.get()
-                #expect(response.status == 413)
-                #expect(response.problemCode == "payload-too-large")
+            let response = try answer.get()
+            #expect(response.status == 413)
+            #expect(response.problemCode == "payload-too-large")
+            #expect(try await client.fingerprint() == before)
+            #expect(try await client.request("GET", "/healthz").status == 200)
+        }
+    }
+
+    @Test func chunkedBodyThatNeverEnds_hasItsConnectionClosed_andStoresNothing() async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            let before = try await client.fingerprint()
+            let raw = server.client(timeout: .seconds(10))
+            let head = RawHTTPClient.requestBytes(
+                "POST", "/v1/records", port: server.port,
+                headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)
+            let closed = try await raw.perform { client in
+                try client.connectNow()
+                try client.sendNow(head)
+                // 64 KiB chunks: the server stops reading a little after 1 MiB past the limit.
+                let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x41, count: 1 << 16) + Array("\r\n".utf8)
+                for _ in 0..<64 {
+                    guard (try? client.sendNow(chunk)) != nil else { return true }
+                }
+                return (try? client.waitForCloseNow(timeout: .seconds(5))) != nil
             }
+            #expect(closed, "4 MiB of a body that never ends: the connection must be closed")
             #expect(try await client.fingerprint() == before)
             #expect(try await client.request("GET", "/healthz").status == 200)
         }
