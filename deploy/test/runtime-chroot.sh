@@ -54,7 +54,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$LOG"
 
-# 1. The binary, as the build stage makes it.
+# 1. The binary, as the build stage makes it (with this machine's toolchain: say so when it is not the image's).
+image_swift=$(sed -n 's/^ARG SWIFT_VERSION=//p' docker/Dockerfile)
+host_swift=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -n1)
+[ "$image_swift" = "$host_swift" ] || say "WARNING: the image builds with Swift $image_swift, this machine has $host_swift"
 say "swift build ${BUILD_FLAGS[*]} (scratch path $SCRATCH)"
 timeout 1200 swift build "${BUILD_FLAGS[@]}" --scratch-path "$SCRATCH" >"$LOG/build.log" 2>&1 \
   || { tail -n 30 "$LOG/build.log" >&2; fail "swift build"; }
