@@ -33,13 +33,17 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts a server on `scratch/data` (or `dataDirectory`) and waits until it
     /// listens and, with `waitForReady`, until `/readyz` answers 200 over plain HTTP.
+    /// `launcher` is a command the server runs under (its arguments end with
+    /// the program to run, which follows them), such as strace injecting faults.
     static func start(
-        in scratch: ScratchDirectory, dataDirectory: String = "data", flags: [String] = [], waitForReady: Bool = true
+        in scratch: ScratchDirectory, dataDirectory: String = "data", flags: [String] = [], waitForReady: Bool = true,
+        launcher: [String] = []
     ) async throws -> ServerProcess {
         await ServerSlots.shared.acquire()
         let server: ServerProcess
         do {
-            server = try ServerProcess(scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags)
+            server = try ServerProcess(
+                scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags, launcher: launcher)
         } catch {
             ServerSlots.shared.release()
             throw error
@@ -54,7 +58,7 @@ final class ServerProcess: @unchecked Sendable {
         return server
     }
 
-    private init(scratch: ScratchDirectory, dataDirectory: URL, flags: [String]) throws {
+    private init(scratch: ScratchDirectory, dataDirectory: URL, flags: [String], launcher: [String]) throws {
         self.scratch = scratch
         self.dataDirectory = dataDirectory
         self.flags = flags
@@ -63,9 +67,21 @@ final class ServerProcess: @unchecked Sendable {
         errorURL = scratch.path("\(name).err")
         // The tests' own STELE_* variables must not configure the server.
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STELE_") }
+        let command = launcher + [SteleBinary.url.path, "serve", "--port", "0", "--data-dir", dataDirectory.path] + flags
         process = try SpawnedProcess(
-            path: SteleBinary.url.path, arguments: ["serve", "--port", "0", "--data-dir", dataDirectory.path] + flags,
+            path: command[0], arguments: Array(command.dropFirst()),
             environment: environment, standardOutput: outputURL.path, standardError: errorURL.path)
+        launched = !launcher.isEmpty
+    }
+
+    /// Whether the server runs under a launcher (then signals go to the launcher's child).
+    private let launched: Bool
+
+    /// The server's own process: the launcher's child when there is a launcher.
+    private var serverPID: pid_t? {
+        guard launched else { return process.pid }
+        let children = try? String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)
+        return children?.split(separator: " ").first.flatMap { pid_t($0) }
     }
 
     deinit { kill() }
@@ -113,7 +129,11 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func signal(_ number: Int32) {
-        process.signal(number)
+        if launched {
+            if let pid = serverPID { Glibc.kill(pid, number) }
+        } else {
+            process.signal(number)
+        }
     }
 
     /// Waits for the process to exit: its exit status (128 + the signal when
@@ -136,6 +156,8 @@ final class ServerProcess: @unchecked Sendable {
 
     /// SIGKILL, and wait (briefly) for the exit. Safe to call more than once.
     func kill() {
+        // A tracer that is killed leaves its tracee running: kill the server first.
+        if launched, let pid = serverPID { Glibc.kill(pid, SIGKILL) }
         process.signal(SIGKILL)
         _ = process.waitForExit(timeout: .seconds(10))
         releaseSlot()
