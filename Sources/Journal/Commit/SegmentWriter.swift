@@ -19,6 +19,12 @@ final class SegmentWriter {
     let creator: SegmentCreator
     /// Writes the next segment's zeros ahead of rotation, when enabled.
     let preparer: SegmentPreparer?
+    /// Whether the active segment was a prepared spare (all its space written
+    /// with zeros). A segment that was not — the first of a new journal, the
+    /// newest after a restart, one made when no spare was ready — is left for
+    /// a spare as soon as one is ready, so that little is written into
+    /// unprepared space.
+    private var activeIsPrepared = false
 
     private var active: SegmentFile
     /// The durable end: every byte before it has been fdatasynced.
@@ -58,21 +64,27 @@ final class SegmentWriter {
         preparer = options.preallocateSegments && options.prepareSpareSegments
             ? SegmentPreparer(fileSystem: fileSystem, directory: directory, segmentMaxBytes: options.segmentMaxBytes)
             : nil
-        prepareSpareWhenHalfFull()
+        prepareSpareWhenDue()
     }
 
-    /// Starts the next segment's spare once the active one is half full.
-    private func prepareSpareWhenHalfFull() {
-        if let preparer, activeBytes >= UInt64(options.segmentMaxBytes / 2) { preparer.prepare() }
+    /// Starts the next segment's spare once the active one is half full, or
+    /// holds 4 MiB when it is not itself prepared (see ``activeIsPrepared``).
+    private func prepareSpareWhenDue() {
+        guard let preparer else { return }
+        let due = activeIsPrepared ? options.segmentMaxBytes / 2 : min(options.segmentMaxBytes / 2, 4 << 20)
+        if activeBytes >= UInt64(due) { preparer.prepare() }
     }
 
     /// Bytes of records in the active segment.
     private var activeBytes: UInt64 { end - active.base }
 
     /// Whether `bytes` more must go into a new segment: records never span
-    /// segments and one request never spans two.
+    /// segments and one request never spans two. Also true when the active
+    /// segment is not a prepared one and a spare is ready.
     func needsRotation(before bytes: Int) -> Bool {
-        activeBytes > 0 && activeBytes + UInt64(bytes) > UInt64(options.segmentMaxBytes)
+        guard activeBytes > 0 else { return false }
+        if activeBytes + UInt64(bytes) > UInt64(options.segmentMaxBytes) { return true }
+        return !activeIsPrepared && preparer?.isReady == true
     }
 
     /// Whether `bytes` more fit in the active segment below its maximum size.
@@ -102,6 +114,7 @@ final class SegmentWriter {
         active = next
         fileSize = Int64(SegmentHeader.size + (zeroed ? options.segmentMaxBytes : creator.preallocatedBytes))
         zeroedEnd = zeroed ? fileSize : Int64(SegmentHeader.size)
+        activeIsPrepared = zeroed
         statistics.rotations += 1
     }
 
@@ -163,7 +176,7 @@ final class SegmentWriter {
         options.commitObserver?(
             CommitEvent(requests: requests.count, records: recordCount, bytes: buffer.count, fsyncDuration: elapsed))
         publish(end: offset, indexEntries: newIndexEntries, records: recordCount)
-        prepareSpareWhenHalfFull()
+        prepareSpareWhenDue()
         return results
     }
 
