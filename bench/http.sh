@@ -317,6 +317,32 @@ if want fanout; then
     [ -n "$f" ] && echo "RUN section=fanout level=$FANOUT_DURABILITY conns=$FANOUT_READERS run=1 ${f#FANOUT }"
     stop_server
   fi
+  # the ceiling: the same run against bench/mhd_fanout.c, bare libmicrohttpd with Stele's daemon
+  # flags answering only what connfan asks (no journal, no disk), poll, as many threads as stele's default
+  if MHD_FLAGS=$(pkg-config --cflags --libs libmicrohttpd 2>/dev/null) \
+      && cc -O2 -Wall -o "$HERE/build/mhd_fanout" "$HERE/mhd_fanout.c" $MHD_FLAGS -lpthread; then
+    timeout -k 5 3600 "$HERE/build/mhd_fanout" --threads "$(nproc)" 0 </dev/null >"$TMP/mhd_fanout.out" 2>"$TMP/mhd_fanout.err" &
+    MPID=$!; PIDS+=("$MPID")
+    MPORT=""
+    for _ in $(seq 100); do
+      MPORT=$(sed -n '1s/^mhd_fanout listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TMP/mhd_fanout.out" 2>/dev/null)
+      [ -n "$MPORT" ] && break
+      kill -0 "$MPID" 2>/dev/null || break
+      sleep 0.05
+    done
+    if [ -n "$MPORT" ]; then
+      wait_quiet
+      out=$(timeout $((FANOUT_ROUNDS * 60 + 30)) "$CONNFAN" fanout "$MPORT" "$FANOUT_READERS" "$FANOUT_ROUNDS" "$BODY" 2>&1)
+      echo "connfan (mhd_fanout) exit=$?"; echo "$out"
+      f=$(grep '^FANOUT' <<<"$out")
+      [ -n "$f" ] && echo "RUN section=fanout-ceiling level=mhd conns=$FANOUT_READERS run=1 ${f#FANOUT }"
+    else
+      echo "mhd_fanout did not start:"; cat "$TMP/mhd_fanout.out" "$TMP/mhd_fanout.err"
+    fi
+    stop_pid "$MPID"
+  else
+    echo "note: no fanout-ceiling run (building bench/mhd_fanout.c needs libmicrohttpd's headers, libmicrohttpd-dev)"
+  fi
 fi
 
 # ---------------------------------------------------------------- 5. memory
