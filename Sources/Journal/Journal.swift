@@ -194,14 +194,17 @@ package actor Journal {
 
     // MARK: Closing
 
-    /// Flushes every queued append, answers every waiting reader, releases the
-    /// lock and stops the journal's thread. Later appends get `.closed`.
+    /// Flushes every queued append, answers every waiting reader, stops and
+    /// removes the spare segment, releases the lock and stops the journal's
+    /// thread. Later appends get `.closed`.
     package func close() {
         guard !isClosed else { return }
         isClosed = true
         status.set(.closed)
         while committer.flush() != .idle {}
         committer.fail(with: .closed)
+        // Before the lock goes: no thread of this journal may write afterwards.
+        committer.close()
         notifier.close()
         fileSystem.close(lock)
         executor.shutdown()

@@ -66,6 +66,24 @@ import Testing
         await reopened.close()
     }
 
+    @Test func closingWithASpareReady_removesIt_beforeTheLockIsReleased() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try await Journal.open(at: directory.path, options: Self.options())
+        var appended = try await Fixtures.fill(journal, count: 40, size: 1000)
+        // The first segment is left for the first spare; the second, past half full, gets the next.
+        #expect(await Self.eventually { journal.isSpareSegmentReady || journal.segments.count == 2 })
+        appended += try await Fixtures.fill(journal, count: 40, size: 1000)
+        #expect(journal.segments.count == 2)
+        #expect(await Self.eventually { journal.isSpareSegmentReady })
+        #expect(FileManager.default.fileExists(atPath: directory.appending(Self.spareName).string))
+        await journal.close()
+        #expect(!FileManager.default.fileExists(atPath: directory.appending(Self.spareName).string))
+        let reopened = try await Journal.open(at: directory.path, options: Self.options())
+        #expect(try Fixtures.readAll(reopened).map(\.digest) == appended.map(\.digest))
+        #expect(reopened.recoveryReport.actions.isEmpty, "a clean close leaves nothing to repair")
+        await reopened.close()
+    }
+
     @Test func aSpareLeftByACrash_isRemovedOnOpen_andChangesNothingElse() async throws {
         let directory = TemporaryDirectory()
         let journal = try await Journal.open(at: directory.path, options: Self.options())

@@ -84,6 +84,11 @@ final class Committer: @unchecked Sendable {
         return .flushed
     }
 
+    /// Stops the writer's background work (the spare segment); the caller has flushed.
+    func close() {
+        writer.close()
+    }
+
     /// Puts the journal in the failed state and answers every waiting request.
     func fail(with error: JournalError, unanswered: ArraySlice<PendingAppend> = []) {
         let failure: JournalError = switch error {

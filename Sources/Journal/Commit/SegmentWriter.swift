@@ -253,9 +253,9 @@ final class SegmentWriter {
         do { try body() } catch { throw .failed(reason: "\(step) of \(path) failed: \(error)") }
     }
 
-    /// Closes nothing (segments close themselves); syncs the active file one last time.
+    /// Stops the spare's preparation and removes the spare. Every acknowledged
+    /// byte is already synced, and segments close themselves.
     func close() {
         preparer?.close()
-        try? fileSystem.synchronizeData(active.handle)
     }
 }
