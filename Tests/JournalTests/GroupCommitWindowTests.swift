@@ -61,6 +61,21 @@ import Testing
         #expect(window.allowance == GroupCommitWindow.shortest)
     }
 
+    @Test func whenAllButAStragglerCame_theWaitDoesNotShrink() {
+        var window = GroupCommitWindow()
+        var now = start
+        for _ in 0..<20 {
+            window.flushed(answered: 64, stillQueued: 0, fsyncDuration: .microseconds(200))
+            guard case .gather(let wait, _) = window.decide(queued: 60, batchLimit: 4096, now: now) else {
+                Issue.record("expected a gathering")
+                return
+            }
+            now += wait
+            #expect(window.decide(queued: 63, batchLimit: 4096, now: now) == .flush)
+        }
+        #expect(window.allowance == .microseconds(200))
+    }
+
     @Test func whenTheyComeBackAgain_theWaitGrowsBackToTheFsync() {
         var window = GroupCommitWindow()
         var now = start

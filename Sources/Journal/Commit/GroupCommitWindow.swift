@@ -9,8 +9,8 @@
 /// half the batch, twice the latency. So when fewer requests are queued than
 /// were in flight at the last flush, the committer gathers: it waits for the
 /// rest, but never longer than an fsync takes (then batching would cost more
-/// than it saves), and less and less while they do not come (clients that
-/// send once and leave pay at most a few microseconds).
+/// than it saves), and less and less while most of them do not come (clients
+/// that send once and leave pay at most a few microseconds).
 ///
 /// A value type used only on the journal's thread; time comes in from the caller.
 package struct GroupCommitWindow {
@@ -51,8 +51,10 @@ package struct GroupCommitWindow {
         gatheringSince = started
         let deadline = started + min(allowance, fsyncAverage)
         guard now < deadline else {
-            // They did not come: expect fewer and wait less next time.
-            allowance = max(allowance / 2, Self.shortest)
+            // They did not come: wait less next time — unless most of them
+            // did (a straggler held up by the scheduler is no reason to stop
+            // gathering the rest).
+            if queued * 4 < target * 3 { allowance = max(allowance / 2, Self.shortest) }
             gatheringSince = nil
             return .flush
         }
