@@ -15,6 +15,17 @@ import Testing
         return RawHTTPClient.requestBytes("POST", "/v1/records", port: port, headers: headers, body: nil)
     }
 
+    /// A 413 `payload-too-large` that changed nothing, from a server still healthy.
+    static func expectRefused(
+        _ response: RawHTTPClient.Response, leaving client: RawHTTPClient, as before: JournalFingerprint,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        #expect(response.status == 413, "\(response)", sourceLocation: sourceLocation)
+        #expect(response.problemCode == "payload-too-large", sourceLocation: sourceLocation)
+        #expect(try await client.fingerprint() == before, sourceLocation: sourceLocation)
+        #expect(try await client.request("GET", "/healthz").status == 200, sourceLocation: sourceLocation)
+    }
+
     @Test func bodyOfExactlyTheLimit_isAppended_andOneByteMore_is413() async throws {
         try await withServer(Self.flags) { server in
             let client = server.client()
@@ -36,10 +47,7 @@ import Testing
             // Only the head goes out: the answer must come without the body.
             let response = try await server.client(timeout: .seconds(10)).exchange(
                 raw: Self.head(server.port, length: 10 * Self.limit), method: "POST", target: "/v1/records")
-            #expect(response.status == 413)
-            #expect(response.problemCode == "payload-too-large")
-            #expect(try await client.fingerprint() == before)
-            #expect(try await client.request("GET", "/healthz").status == 200)
+            try await Self.expectRefused(response, leaving: client, as: before)
         }
     }
 
@@ -96,10 +104,7 @@ import Testing
                 }
             }
             let response = try answer.get()
-            #expect(response.status == 413)
-            #expect(response.problemCode == "payload-too-large")
-            #expect(try await client.fingerprint() == before)
-            #expect(try await client.request("GET", "/healthz").status == 200)
+            try await Self.expectRefused(response, leaving: client, as: before)
         }
     }
 
@@ -148,9 +153,7 @@ import Testing
                     "PUT", "/v1/cursors/big", port: server.port, headers: [("Content-Type", "application/json"), ("Content-Length", "\(body.utf8.count)")],
                     body: nil),
                 method: "PUT", target: "/v1/cursors/big")
-            #expect(response.status == 413)
-            #expect(response.problemCode == "payload-too-large")
-            #expect(try await client.fingerprint() == before)
+            try await Self.expectRefused(response, leaving: client, as: before)
         }
     }
 }
