@@ -12,6 +12,8 @@ enum AppendBenchmark {
         var requestsPerFsync: Double
         /// Mean time inside fdatasync, microseconds.
         var fsyncMicroseconds: Double
+        /// The 99th percentile of the fdatasync times, microseconds.
+        var fsyncP99: Double
     }
 
     static let payload: [UInt8] = {
@@ -23,7 +25,12 @@ enum AppendBenchmark {
     static func run(directory: String, durability: Durability, appenders: Int, seconds: Double) async throws -> Figure {
         let path = FilePath(directory).appending("append-\(durability.rawValue)-\(appenders)")
         removeTree(path.string)
-        let journal = try await Journal.open(at: path, options: JournalOptions(durability: durability), logger: quietLogger)
+        var options = JournalOptions(durability: durability)
+        let fsyncTimes = Mutex<[Double]>([])
+        options.commitObserver = { event in
+            fsyncTimes.withLock { $0.append(Statistics.seconds(event.fsyncDuration) * 1e6) }
+        }
+        let journal = try await Journal.open(at: path, options: options, logger: quietLogger)
         let before = await journal.statistics()
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(seconds * 1000))
@@ -53,6 +60,7 @@ enum AppendBenchmark {
         return Figure(
             rate: Double(latencies.count) / elapsed, p50: Statistics.percentile(latencies, 0.5),
             p99: Statistics.percentile(latencies, 0.99), requestsPerFsync: requests / fsyncs,
-            fsyncMicroseconds: (after.fsyncSeconds - before.fsyncSeconds) / fsyncs * 1e6)
+            fsyncMicroseconds: (after.fsyncSeconds - before.fsyncSeconds) / fsyncs * 1e6,
+            fsyncP99: Statistics.percentile(fsyncTimes.withLock { $0 }, 0.99))
     }
 }

@@ -45,7 +45,8 @@ if options.sections.contains("append") {
                 + "  p50 \(Column.number(Statistics.median(figures.map(\.p50)), 6)) us"
                 + "  p99 \(Column.number(Statistics.median(figures.map(\.p99)), 6)) us"
                 + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync"
-                + "  fsync \(Column.number(Statistics.median(figures.map(\.fsyncMicroseconds)), 5)) us")
+                + "  fsync \(Column.number(Statistics.median(figures.map(\.fsyncMicroseconds)), 5)) us"
+                + " (p99 \(Column.number(Statistics.median(figures.map(\.fsyncP99)), 5)) us)")
         }
     }
 }
