@@ -50,10 +50,10 @@ bench-http: deps
 	$(SWIFT) build -c release --product stele
 	bash bench/http.sh
 
-## soak: many more kill -9 cycles than `make test` runs
+## soak: many more kill -9 cycles than `make test` runs (engine child: 200 per level; HTTP server: 30 per level)
 soak: deps
 	$(SWIFT) build --build-tests
-	STELE_KILL_CYCLES=200 $(SWIFT) test --skip-build --filter KillNineTests
+	STELE_KILL_CYCLES=200 STELE_HTTP_KILL_CYCLES=30 $(SWIFT) test --skip-build --filter KillNineTests
 
 ## fuzz: libFuzzer over the record scanner and recovery (FUZZ_SECONDS, default 300)
 # Linked with lld: gold fails with an internal error on the fuzzer runtime's debug info.
