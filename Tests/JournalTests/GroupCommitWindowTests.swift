@@ -76,6 +76,21 @@ import Testing
         #expect(window.allowance == .microseconds(200))
     }
 
+    @Test func inASmallGroup_oneMissingStillShrinksTheWait() {
+        var window = GroupCommitWindow()
+        var now = start
+        for _ in 0..<20 {
+            window.flushed(answered: 4, stillQueued: 0, fsyncDuration: .microseconds(200))
+            guard case .gather(let wait, _) = window.decide(queued: 3, batchLimit: 4096, now: now) else {
+                Issue.record("expected a gathering")
+                return
+            }
+            now += wait
+            #expect(window.decide(queued: 3, batchLimit: 4096, now: now) == .flush)
+        }
+        #expect(window.allowance == GroupCommitWindow.shortest)
+    }
+
     @Test func whenTheyComeBackAgain_theWaitGrowsBackToTheFsync() {
         var window = GroupCommitWindow()
         var now = start

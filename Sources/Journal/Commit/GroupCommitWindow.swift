@@ -51,10 +51,11 @@ package struct GroupCommitWindow {
         gatheringSince = started
         let deadline = started + min(allowance, fsyncAverage)
         guard now < deadline else {
-            // They did not come: wait less next time — unless most of them
-            // did (a straggler held up by the scheduler is no reason to stop
-            // gathering the rest).
-            if queued * 4 < target * 3 { allowance = max(allowance / 2, Self.shortest) }
+            // They did not come: wait less next time — unless most of a large
+            // group did (a straggler held up by the scheduler is no reason to
+            // stop gathering the rest; in a small group a missing one is).
+            let mostOfALargeGroup = target >= 16 && queued * 4 >= target * 3
+            if !mostOfALargeGroup { allowance = max(allowance / 2, Self.shortest) }
             gatheringSince = nil
             return .flush
         }
