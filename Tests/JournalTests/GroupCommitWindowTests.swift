@@ -46,48 +46,35 @@ import Testing
         #expect(wait <= .microseconds(41))
     }
 
-    @Test func whenTheClientsDoNotComeBack_theWaitShrinksToAFewMicroseconds() {
+    /// Twenty rounds of: a flush answers `answered`, `arrived` are queued when
+    /// the gathering starts and `atDeadline` when its wait is over (a flush then).
+    static func timedOutGatherings(answered: Int, arrived: Int, atDeadline: Int, from start: ContinuousClock.Instant) -> GroupCommitWindow {
         var window = GroupCommitWindow()
         var now = start
         for _ in 0..<20 {
-            window.flushed(answered: 8, stillQueued: 0, fsyncDuration: .microseconds(200))
-            guard case .gather(let wait, _) = window.decide(queued: 1, batchLimit: 4096, now: now) else {
+            window.flushed(answered: answered, stillQueued: 0, fsyncDuration: .microseconds(200))
+            guard case .gather(let wait, _) = window.decide(queued: arrived, batchLimit: 4096, now: now) else {
                 Issue.record("expected a gathering")
-                return
+                return window
             }
             now += wait
-            #expect(window.decide(queued: 1, batchLimit: 4096, now: now) == .flush)
+            #expect(window.decide(queued: atDeadline, batchLimit: 4096, now: now) == .flush)
         }
+        return window
+    }
+
+    @Test func whenTheClientsDoNotComeBack_theWaitShrinksToAFewMicroseconds() {
+        let window = Self.timedOutGatherings(answered: 8, arrived: 1, atDeadline: 1, from: start)
         #expect(window.allowance == GroupCommitWindow.shortest)
     }
 
     @Test func whenAllButAStragglerCame_theWaitDoesNotShrink() {
-        var window = GroupCommitWindow()
-        var now = start
-        for _ in 0..<20 {
-            window.flushed(answered: 64, stillQueued: 0, fsyncDuration: .microseconds(200))
-            guard case .gather(let wait, _) = window.decide(queued: 60, batchLimit: 4096, now: now) else {
-                Issue.record("expected a gathering")
-                return
-            }
-            now += wait
-            #expect(window.decide(queued: 63, batchLimit: 4096, now: now) == .flush)
-        }
+        let window = Self.timedOutGatherings(answered: 64, arrived: 60, atDeadline: 63, from: start)
         #expect(window.allowance == .microseconds(200))
     }
 
     @Test func inASmallGroup_oneMissingStillShrinksTheWait() {
-        var window = GroupCommitWindow()
-        var now = start
-        for _ in 0..<20 {
-            window.flushed(answered: 4, stillQueued: 0, fsyncDuration: .microseconds(200))
-            guard case .gather(let wait, _) = window.decide(queued: 3, batchLimit: 4096, now: now) else {
-                Issue.record("expected a gathering")
-                return
-            }
-            now += wait
-            #expect(window.decide(queued: 3, batchLimit: 4096, now: now) == .flush)
-        }
+        let window = Self.timedOutGatherings(answered: 4, arrived: 3, atDeadline: 3, from: start)
         #expect(window.allowance == GroupCommitWindow.shortest)
     }
 
