@@ -5,6 +5,8 @@
 /// `/` or NUL inside a segment is visible to it.
 package struct HTTPRequest: Sendable {
     package var method: String
+    /// The protocol version of the request line, such as `HTTP/1.1`.
+    package var version: String
     /// The path part of the request target, percent-encoded as received.
     package var path: String
     /// Query arguments in order, names and values percent-decoded (nil when
@@ -16,9 +18,10 @@ package struct HTTPRequest: Sendable {
 
     package init(
         method: String, path: String, query: [(name: String, value: String?)] = [],
-        headers: [(name: String, value: String)] = [], body: [UInt8] = []
+        headers: [(name: String, value: String)] = [], body: [UInt8] = [], version: String = "HTTP/1.1"
     ) {
         self.method = method
+        self.version = version
         self.path = path
         self.query = query
         self.headers = headers

@@ -8,7 +8,7 @@ import CMicroHTTPD
 /// piece of its body, once more when the body is complete, and once after
 /// every resume of a suspended connection.
 let accessHandler: MHD_AccessHandlerCallback = {
-    context, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    context, connection, url, method, version, uploadData, uploadDataSize, requestContext in
     guard let context, let connection, let url, let method, let uploadDataSize, let requestContext else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
 
@@ -16,7 +16,8 @@ let accessHandler: MHD_AccessHandlerCallback = {
         let head = HTTPRequest(
             method: String(cString: method), path: String(cString: url),
             query: values(of: connection, kind: .GET_ARGUMENT_KIND).map { (name: $0.name, value: $0.value.map(PercentDecoding.decodedQueryText)) },
-            headers: values(of: connection, kind: .HEADER_KIND).map { (name: $0.name, value: $0.value ?? "") })
+            headers: values(of: connection, kind: .HEADER_KIND).map { (name: $0.name, value: $0.value ?? "") },
+            version: version.map { String(cString: $0) } ?? "HTTP/1.1")
         let state = RequestState(request: head)
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         server.inFlight.add(1, ordering: .relaxed)

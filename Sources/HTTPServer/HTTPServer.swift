@@ -67,9 +67,10 @@ package final class HTTPServer: Sendable {
             Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
             Self.option(.CONNECTION_MEMORY_LIMIT, configuration.connectionMemoryLimit),
             Self.option(.LISTENING_ADDRESS_REUSE, 1),
-            // Strict HTTP/1.1 parsing: a request without Host, and other
-            // framing errors, are refused by libmicrohttpd with 400.
-            Self.option(.STRICT_FOR_CLIENT, 1),
+            // libmicrohttpd's default strictness. Its strict level would refuse
+            // an HTTP/1.1 request without Host itself, but 0.9.75 then sends
+            // that 400's head twice; the service refuses it (missing-host).
+            Self.option(.STRICT_FOR_CLIENT, 0),
         ]
         if configuration.threads > 1 { options.append(Self.option(.THREAD_POOL_SIZE, configuration.threads)) }
         if configuration.connectionsPerAddress > 0 {

@@ -16,6 +16,9 @@ extension JournalAPI {
         if headerBytes > limits.maximumHeaderBytes {
             return .failure(Problem(.headersTooLarge, "the request headers are larger than \(limits.maximumHeaderBytes) bytes"))
         }
+        if head.version == "HTTP/1.1", head.header("host") == nil {
+            return .failure(Problem(.missingHost, "an HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)"))
+        }
         let operation: Operation
         switch Router.resolve(method: head.method, path: head.path) {
         case .success(let resolved): operation = resolved

@@ -51,8 +51,9 @@ UNKNOWN_PATH = "(unknown path)"
 WRONG_METHOD = "(method not allowed)"
 LIBRARY = "(libmicrohttpd)"
 # Requests no operation serves get the shared problem responses of these names.
-UNKNOWN_PATH_RESPONSES = {"404": "NotFound", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
-WRONG_METHOD_RESPONSES = {"405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
+UNKNOWN_PATH_RESPONSES = {
+    "400": "MissingHost", "404": "NotFound", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
+WRONG_METHOD_RESPONSES = {"400": "MissingHost", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
 
 
 @dataclass

@@ -34,6 +34,15 @@ import Testing
         #expect((recovery["actions"] as? [Any])?.isEmpty == true)
     }
 
+    @Test func anHTTP10RequestWithoutHost_isServed() async throws {
+        try await withServer { server in
+            let response = try await server.client().exchange(
+                raw: Array("GET /v1/journal HTTP/1.0\r\n\r\n".utf8), method: "GET", target: "/v1/journal")
+            #expect(response.status == 200, "Host is required of HTTP/1.1 only: \(response)")
+            #expect(try response.json()["end"] as? Int == 0)
+        }
+    }
+
     @Test func healthz_andReadyz_sayOkAndReady() async throws {
         try await withServer { server in
             let client = server.client()

@@ -10,6 +10,7 @@ package enum ProblemCode: String, Sendable, CaseIterable {
     case invalidBody = "invalid-body"
     case notRecordBoundary = "not-record-boundary"
     case invalidCursorName = "invalid-cursor-name"
+    case missingHost = "missing-host"
     /// 416 on reads, 400 when a cursor is set past the end.
     case offsetBeyondEnd = "offset-beyond-end"
     case unauthorized
@@ -39,7 +40,7 @@ package enum ProblemCode: String, Sendable, CaseIterable {
     package var status: Int {
         switch self {
         case .malformedJSON, .emptyPayload, .emptyBatch, .invalidParameter, .invalidOffset, .invalidBody,
-            .notRecordBoundary, .invalidCursorName:
+            .notRecordBoundary, .invalidCursorName, .missingHost:
             400
         case .offsetBeyondEnd: 416
         case .unauthorized: 401
@@ -70,6 +71,7 @@ package enum ProblemCode: String, Sendable, CaseIterable {
         case .invalidBody: "Invalid request body"
         case .notRecordBoundary: "Not a record boundary"
         case .invalidCursorName: "Invalid cursor name"
+        case .missingHost: "Missing Host header"
         case .offsetBeyondEnd: "Offset beyond the end"
         case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"
