@@ -34,6 +34,10 @@ package final class SegmentPreparer: Sendable {
         case none
         case preparing
         case ready(FileHandle)
+        /// The last preparation failed (say, no space): none is tried again
+        /// before the next rotation, so a full disk costs one attempt per
+        /// segment, not one per batch.
+        case failed
         case closed
     }
 
@@ -68,12 +72,20 @@ package final class SegmentPreparer: Sendable {
     }
 
     /// The ready spare, open for reading and writing, or nil. The caller owns
-    /// the file from then on (it is still under the temporary name).
+    /// the file from then on (it is still under the temporary name). Called at
+    /// rotation, it also lets a failed preparation be tried again.
     package func take() -> FileHandle? {
         state.withLock { state in
-            guard case .ready(let handle) = state else { return nil }
-            state = .none
-            return handle
+            switch state {
+            case .ready(let handle):
+                state = .none
+                return handle
+            case .failed:
+                state = .none
+                return nil
+            case .none, .preparing, .closed:
+                return nil
+            }
         }
     }
 
@@ -93,8 +105,9 @@ package final class SegmentPreparer: Sendable {
     private func makeSpare() {
         let handle = try? writeSpare()
         let keep = state.withLock { state -> Bool in
-            guard case .preparing = state, let handle else {
-                if case .preparing = state { state = .none }
+            guard case .preparing = state else { return false }
+            guard let handle else {
+                state = .failed
                 return false
             }
             state = .ready(handle)
