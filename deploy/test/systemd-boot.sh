@@ -70,6 +70,7 @@ timeout 240 systemd-nspawn --quiet --directory="$ROOT" --boot --register=no --ke
 [ -f "$ROOT/root/probe.log" ] || { tail -n 30 "$LOG/boot.log" >&2; fail "the probe never ran"; }
 cp "$ROOT/root/probe.log" "$LOG/probe.log"
 grep -v '^PROBE' "$LOG/probe.log" | sed 's/^/systemd-boot:   /'
-[ "$(tail -n 1 "$LOG/probe.log")" = "PROBE ok" ] || fail "$(grep '^PROBE' "$LOG/probe.log" || echo 'the probe did not finish')"
+verdict=$(grep '^PROBE' "$LOG/probe.log" | tail -n 1)
+[ "$verdict" = "PROBE ok" ] || fail "${verdict:-the probe did not finish}"
 rm -rf "$ROOT"
 say "ok"
