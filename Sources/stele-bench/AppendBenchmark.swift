@@ -22,10 +22,11 @@ enum AppendBenchmark {
         return Array((prefix + String(repeating: "x", count: 256 - prefix.count - suffix.count) + suffix).utf8)
     }()
 
-    static func run(directory: String, durability: Durability, appenders: Int, seconds: Double) async throws -> Figure {
+    static func run(directory: String, durability: Durability, appenders: Int, seconds: Double, prepareSpareSegments: Bool = true) async throws -> Figure {
         let path = FilePath(directory).appending("append-\(durability.rawValue)-\(appenders)")
         removeTree(path.string)
         var options = JournalOptions(durability: durability)
+        options.prepareSpareSegments = prepareSpareSegments
         let fsyncTimes = Mutex<[Double]>([])
         options.commitObserver = { event in
             fsyncTimes.withLock { $0.append(Statistics.seconds(event.fsyncDuration) * 1e6) }

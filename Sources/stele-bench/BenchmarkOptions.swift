@@ -1,6 +1,7 @@
 /// `stele-bench` arguments: `--quick` for a short smoke run, `--repetitions N`,
 /// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data),
-/// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`.
+/// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`,
+/// `--no-spare` (no segment written ahead of use, to see what that costs).
 struct BenchmarkOptions {
     var repetitions = 5
     var seconds = 3.0
@@ -9,6 +10,8 @@ struct BenchmarkOptions {
     var sections: Set<String> = ["disk", "checksums", "append", "recovery"]
     var appenderCounts = [1, 16, 64]
     var durabilities = ["immediate", "group"]
+    /// Whether the journal writes the next segment ahead of use (its default).
+    var prepareSpareSegments = true
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,6 +29,7 @@ struct BenchmarkOptions {
                 appenderCounts = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--durability":
                 durabilities = (iterator.next() ?? "").split(separator: ",").map(String.init)
+            case "--no-spare": prepareSpareSegments = false
             case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             default: print("unknown argument \(argument)")
             }

@@ -37,7 +37,8 @@ if options.sections.contains("append") {
             var figures: [AppendBenchmark.Figure] = []
             for _ in 0..<options.repetitions {
                 figures.append(try await AppendBenchmark.run(
-                    directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds))
+                    directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds,
+                    prepareSpareSegments: options.prepareSpareSegments))
             }
             let rate = Statistics.median(figures.map(\.rate))
             print("append \(Column.text(durability.rawValue, 10))\(Column.number(Double(appenders), 3)) appenders"
@@ -46,7 +47,8 @@ if options.sections.contains("append") {
                 + "  p99 \(Column.number(Statistics.median(figures.map(\.p99)), 6)) us"
                 + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync"
                 + "  fsync \(Column.number(Statistics.median(figures.map(\.fsyncMicroseconds)), 5)) us"
-                + " (p99 \(Column.number(Statistics.median(figures.map(\.fsyncP99)), 5)) us)")
+                + " (p99 \(Column.number(Statistics.median(figures.map(\.fsyncP99)), 5)) us)"
+                + "  p99 = \(Column.number(Statistics.median(figures.map { $0.p99 / $0.fsyncMicroseconds }), 0, decimals: 1)) fsyncs")
         }
     }
 }
