@@ -20,6 +20,9 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     private var jobs: [Work] = []
     private var stopping = false
     private var thread = pthread_t()
+    /// The thread's name as `top -H`, `perf` and `/proc/PID/task/*/comm` show
+    /// it (at most 15 bytes; longer names are cut).
+    private let name: String
     private var idleHandler: (() -> IdleOutcome)?
     /// A submitter wakes the thread when the queue reaches this many jobs:
     /// 1, except while the idle handler waits for several.
@@ -42,6 +45,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     package init(name: String) {
+        self.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         mutex.initialize(to: pthread_mutex_t())
         condition.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
@@ -123,6 +127,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func run() {
+        nameThisThread()
         var batch: [Work] = []
         batch.reserveCapacity(256)
         while true {
@@ -158,6 +163,16 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Names the calling thread (pthread_setname_np is not in Swift's Glibc
+    /// module; /proc/thread-self/comm is the same thing). Best effort.
+    private func nameThisThread() {
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        let bytes = Array(name.utf8)
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
     }
 
     /// Sleeps until `count` jobs are queued, the executor stops, or `duration` has passed.
