@@ -160,6 +160,11 @@ package final class FaultInjectingFileSystem: FileSystem, Sendable {
         try base.synchronizeData(file)
     }
 
+    package func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
+        try enter(.writeBack, path(of: file))
+        try base.writeBack(file, offset: offset, length: length)
+    }
+
     package func synchronize(_ file: FileHandle) throws(Errno) {
         try enter(.synchronize, path(of: file))
         try base.synchronize(file)

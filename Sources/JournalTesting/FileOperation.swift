@@ -9,6 +9,7 @@ package enum FileOperation: String, Sendable, Hashable, CaseIterable {
     case read
     case write
     case synchronizeData
+    case writeBack
     case synchronize
     case truncate
     case size

@@ -117,6 +117,13 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         try synchronize(file)
     }
 
+    /// Makes nothing durable (as on a real disk, whose cache it leaves alone);
+    /// it only checks the handle.
+    package func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
+        guard offset >= 0, length >= 0 else { throw .invalidArgument }
+        try state.withLock { s throws(Errno) in _ = try s.openFile(file) }
+    }
+
     package func synchronize(_ file: FileHandle) throws(Errno) {
         try state.withLock { s throws(Errno) in
             let inode = try s.openFile(file).inode

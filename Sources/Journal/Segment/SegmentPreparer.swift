@@ -21,11 +21,19 @@ package import SystemPackage
 package final class SegmentPreparer: Sendable {
     /// The spare's name in the segments directory.
     package static let fileName = "next-segment.tmp"
-    /// Zeros are written and synced in steps of this size, with a pause after
-    /// each: a 64 MiB spare takes about a third of a second, during which the
-    /// journal's own fdatasyncs never queue behind more than one step. (Written
-    /// in one go, the spare's sync put the journal's p99 at 2.5 ms instead of
-    /// 0.6 ms at group@64 in-process.) The step is also how soon a close stops it.
+    /// Zeros are written and sent to the device in steps of this size, with a
+    /// pause after each: a 64 MiB spare takes about a third of a second,
+    /// during which the journal's own fdatasyncs never queue behind more than
+    /// one step. (Written in one go, the spare's sync put the journal's p99 at
+    /// 2.5 ms instead of 0.6 ms at group@64 in-process.) Each step is written
+    /// back with ``FileSystem/writeBack(_:offset:length:)``, not fdatasynced:
+    /// an fdatasync per step also flushed the disk's cache and committed the
+    /// file system's journal (the step's extents turned from unwritten to
+    /// written) 256 times per spare, and the journal's fdatasyncs queued
+    /// behind those. One fdatasync at the end makes the spare durable. Ten
+    /// alternating runs of group@64 in-process: p99 3.8 instead of 4.3 mean
+    /// fsync times, fsync p99 398 instead of 452 µs (2026-11-25).
+    /// The step is also how soon a close stops it.
     static let step = 256 << 10
     static let pauseMicroseconds = 1000
 
@@ -138,9 +146,10 @@ package final class SegmentPreparer: Sendable {
                 position += Int64(count)
                 // A little at a time: an fdatasync of the journal's waits for
                 // whatever the disk has in flight.
-                try fileSystem.synchronizeData(handle)
+                try fileSystem.writeBack(handle, offset: position - Int64(count), length: Int64(count))
                 if Self.pauseMicroseconds > 0 { usleep(UInt32(Self.pauseMicroseconds)) }
             }
+            try fileSystem.synchronizeData(handle)
             return handle
         } catch {
             fileSystem.close(handle)

@@ -29,6 +29,12 @@ package protocol FileSystem: Sendable {
     func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno)
     /// `fdatasync`: the file's data, and the metadata needed to read it back, reach stable storage.
     func synchronizeData(_ file: FileHandle) throws(Errno)
+    /// Writes the range's unwritten data to the device and waits for it,
+    /// without flushing the device's cache or committing metadata
+    /// (`sync_file_range`): nothing becomes durable. It spreads out the I/O
+    /// that a later ``synchronizeData(_:)`` would otherwise do in one go. A
+    /// file system without such a call may do nothing.
+    func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno)
     /// `fsync`: data and all metadata reach stable storage.
     func synchronize(_ file: FileHandle) throws(Errno)
     func truncate(_ file: FileHandle, to length: Int64) throws(Errno)

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 package import SystemPackage
+import CFileSystem
 
 /// The real file system: POSIX calls with EINTR retried and `errno` turned
 /// into a typed `Errno`.
@@ -70,6 +71,10 @@ package struct PosixFileSystem: FileSystem {
 
     package func synchronizeData(_ file: FileHandle) throws(Errno) {
         _ = try retryingInterrupts { fdatasync(file.rawValue) }
+    }
+
+    package func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
+        _ = try retryingInterrupts { stele_write_back(file.rawValue, offset, length) }
     }
 
     package func synchronize(_ file: FileHandle) throws(Errno) {

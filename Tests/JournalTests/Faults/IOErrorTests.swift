@@ -243,6 +243,9 @@ final class GatedFileSystem: FileSystem, Sendable {
 
     func open(_ path: FilePath, mode: FileOpenMode) throws(Errno) -> FileHandle { try base.open(path, mode: mode) }
     func close(_ file: FileHandle) { base.close(file) }
+    func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
+        try base.writeBack(file, offset: offset, length: length)
+    }
     func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
         try base.read(file, into: buffer, at: offset)
     }

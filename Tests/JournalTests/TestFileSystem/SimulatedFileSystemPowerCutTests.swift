@@ -209,6 +209,17 @@ struct SimulatedFileSystemPowerCutTests {
         #expect(fs.powerCut(seed: 3, mode: .random).contents(of: "/d/a") == [1, 2])
     }
 
+    @Test func writeBack_makesNothingDurable() throws {
+        try IO.createFile(fs, "/d/a", [1])
+        let file = try fs.open("/d/a", mode: .readWrite)
+        defer { fs.close(file) }
+        try IO.write(fs, file, [2], at: 1)
+        try fs.writeBack(file, offset: 0, length: 2)
+        #expect(fs.durableContents(of: "/d/a") == [1])
+        #expect(fs.powerCut(seed: 3, mode: .dropUnsynced).contents(of: "/d/a") == [1])
+        #expect(throws: Errno.invalidArgument) { try fs.writeBack(file, offset: -1, length: 2) }
+    }
+
     @Test func powerCut_keepsTheCapacity() {
         let limited = SimulatedFileSystem(capacity: 1234)
         #expect(limited.powerCut(seed: 0, mode: .dropUnsynced).capacity == 1234)
