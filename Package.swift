@@ -38,8 +38,8 @@ let package = Package(
             name: "CChecksums",
             cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Linux file calls Swift's Glibc module leaves out (sync_file_range).
-        .target(name: "CFileSystem"),
+        // Linux calls Swift's Glibc module leaves out (sync_file_range, prctl).
+        .target(name: "CSystemCalls"),
 
         // Swift values over the C checksums (CRC32C, BLAKE3Digest, BLAKE3Hasher).
         .target(name: "Checksums", dependencies: ["CChecksums"], swiftSettings: swiftSettings),
@@ -49,7 +49,7 @@ let package = Package(
             name: "Journal",
             dependencies: [
                 "Checksums",
-                "CFileSystem",
+                "CSystemCalls",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSystemCalls
 
 /// A serial executor with a thread of its own: the journal actor runs here,
 /// so its blocking writes and fsyncs never occupy Swift's cooperative pool.
@@ -21,7 +22,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     private var stopping = false
     private var thread = pthread_t()
     /// The thread's name as `top -H`, `perf` and `/proc/PID/task/*/comm` show
-    /// it (at most 15 bytes; longer names are cut).
+    /// it (the kernel keeps 15 bytes).
     private let name: String
     private var idleHandler: (() -> IdleOutcome)?
     /// A submitter wakes the thread when the queue reaches this many jobs:
@@ -45,7 +46,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     package init(name: String) {
-        self.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+        self.name = name
         mutex.initialize(to: pthread_mutex_t())
         condition.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
@@ -127,7 +128,11 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func run() {
-        nameThisThread()
+        _ = stele_set_thread_name(name)
+        // Group commit's gatherings are timed waits of at most an fsync's
+        // length (around 150 µs here); the default timer slack of 50 µs let
+        // the kernel end them a third late.
+        _ = stele_set_timer_slack(1_000)
         var batch: [Work] = []
         batch.reserveCapacity(256)
         while true {
@@ -163,16 +168,6 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
-    }
-
-    /// Names the calling thread (pthread_setname_np is not in Swift's Glibc
-    /// module; /proc/thread-self/comm is the same thing). Best effort.
-    private func nameThisThread() {
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        let bytes = Array(name.utf8)
-        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
     }
 
     /// Sleeps until `count` jobs are queued, the executor stops, or `duration` has passed.

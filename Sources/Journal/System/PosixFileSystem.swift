@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 package import SystemPackage
-import CFileSystem
+import CSystemCalls
 
 /// The real file system: POSIX calls with EINTR retried and `errno` turned
 /// into a typed `Errno`.

@@ -1,0 +1,26 @@
+// Linux calls the journal needs that Swift's Glibc module does not export
+// (GNU extensions declared only under _GNU_SOURCE, and variadic prctl).
+#ifndef STELE_C_SYSTEM_CALLS_H
+#define STELE_C_SYSTEM_CALLS_H
+
+#include <stdint.h>
+
+/// Writes the dirty page-cache pages of [offset, offset + length) of `fd` to
+/// the device and waits for them (sync_file_range with WAIT_BEFORE, WRITE and
+/// WAIT_AFTER). Unlike fdatasync it neither flushes the device's write cache
+/// nor commits metadata, so nothing becomes durable: it only spreads out the
+/// I/O that a later fdatasync would otherwise do at once.
+/// Returns 0, or -1 with errno set (EINTR is left to the caller).
+int stele_write_back(int fd, int64_t offset, int64_t length);
+
+/// Sets the calling thread's timer slack (prctl PR_SET_TIMERSLACK): how late
+/// the kernel may end its timed sleeps to group wake-ups, 50 µs by default.
+/// Returns 0, or -1 with errno set.
+int stele_set_timer_slack(uint64_t nanoseconds);
+
+/// Names the calling thread (prctl PR_SET_NAME; at most 15 bytes are kept)
+/// as top -H, perf and /proc/PID/task/TID/comm show it.
+/// Returns 0, or -1 with errno set.
+int stele_set_thread_name(const char *name);
+
+#endif
