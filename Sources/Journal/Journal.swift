@@ -44,6 +44,7 @@ package actor Journal {
         self.lock = opened.lock
         self.cursors = opened.cursors
         let committer = opened.committer
+        executor.setAppendHandler { committer.enqueue($0) }
         executor.setIdleHandler {
             switch committer.flush(gathering: true) {
             case .idle: .idle
@@ -90,11 +91,11 @@ package actor Journal {
     /// Appends the records as one request, all or nothing, and returns where
     /// each landed once an fsync has made them durable.
     package nonisolated func append(_ records: [AppendRecord]) async throws(JournalError) -> [AppendedRecord] {
-        // Unchecked: `append(_:completion:)` calls its completion exactly once
-        // (JournalAppendReadTests and the fault tests hold it to that), and
-        // the check costs an allocation per append on the hottest path.
+        // Unchecked: every request is answered exactly once (JournalAppendReadTests
+        // and the fault tests hold the journal to that), and the check costs an
+        // allocation per append on the hottest path.
         let result = await withUnsafeContinuation { continuation in
-            append(records) { continuation.resume(returning: $0) }
+            submit(records, answer: .continuation(continuation))
         }
         return try result.get()
     }
@@ -107,14 +108,18 @@ package actor Journal {
     /// This is the entry point for callers that are not in a Swift task (the
     /// HTTP server's threads): it costs no task and no continuation.
     package nonisolated func append(_ records: [AppendRecord], completion: @escaping AppendCompletion) {
+        submit(records, answer: .completion(completion))
+    }
+
+    /// Refuses the request at once, or hands it to the committer on the journal's thread.
+    private nonisolated func submit(_ records: [AppendRecord], answer: PendingAppend.Answer) {
         let bytes: Int
         switch requestBytes(of: records) {
         case .success(let size): bytes = size
-        case .failure(let refusal): return completion(.failure(refusal))
+        case .failure(let refusal):
+            return PendingAppend(records: records, bytes: 0, answer: answer).fail(refusal)
         }
-        let pending = PendingAppend(records: records, bytes: bytes, completion: completion)
-        let committer = self.committer
-        executor.execute { committer.enqueue(pending) }
+        executor.submit(PendingAppend(records: records, bytes: bytes, answer: answer))
     }
 
     /// The size on disk of `records` as one request, or why they cannot be appended.

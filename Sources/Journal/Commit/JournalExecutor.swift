@@ -25,6 +25,8 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     /// it (the kernel keeps 15 bytes).
     private let name: String
     private var idleHandler: (() -> IdleOutcome)?
+    /// Takes the append requests handed over with ``submit(_:)``.
+    private var appendHandler: ((PendingAppend) -> Void)?
     /// A submitter wakes the thread when the queue reaches this many jobs:
     /// 1, except while the idle handler waits for several.
     private var wakeThreshold = 1
@@ -39,10 +41,12 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         case wait(Duration, jobs: Int)
     }
 
-    /// A Swift job, or a closure handed over with ``execute(_:)``.
+    /// A Swift job, a closure handed over with ``execute(_:)``, or an append
+    /// request for the append handler (the hottest path: no closure to allocate).
     private enum Work {
         case job(UnownedJob)
         case closure(() -> Void)
+        case append(PendingAppend)
     }
 
     package init(name: String) {
@@ -84,6 +88,19 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         pthread_mutex_lock(mutex)
         idleHandler = handler
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Sets what takes the append requests handed over with ``submit(_:)``;
+    /// it runs on the executor's thread.
+    func setAppendHandler(_ handler: @escaping (PendingAppend) -> Void) {
+        pthread_mutex_lock(mutex)
+        appendHandler = handler
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Hands an append request to the append handler, after the work queued before it.
+    func submit(_ append: PendingAppend) {
+        submit(.append(append))
     }
 
     package func enqueue(_ job: consuming ExecutorJob) {
@@ -153,17 +170,22 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
                 }
                 if jobs.isEmpty && stopping {
                     idleHandler = nil
+                    appendHandler = nil
                     pthread_mutex_unlock(mutex)
                     return
                 }
             }
             swap(&batch, &jobs)
+            let takeAppend = appendHandler
             pthread_mutex_unlock(mutex)
             let executor = asUnownedSerialExecutor()
             for work in batch {
                 switch work {
                 case .job(let job): job.runSynchronously(on: executor)
                 case .closure(let body): body()
+                case .append(let append):
+                    guard let takeAppend else { preconditionFailure("an append request came before its handler") }
+                    takeAppend(append)
                 }
             }
             batch.removeAll(keepingCapacity: true)
