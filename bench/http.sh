@@ -109,6 +109,18 @@ echo "top CPU users now:"; ps -eo pcpu,comm --sort=-pcpu | head -6 | sed 's/^/  
 
 # ---------------------------------------------------------------- server helpers
 SN=0   # servers started
+# listening_port FILE SED_EXPR PID TRIES: the port a freshly started server printed on the first line
+# of FILE (SED_EXPR prints it), polled every 50 ms while PID lives; empty when it never came
+listening_port() {
+  local port=""
+  for _ in $(seq "$4"); do
+    port=$(sed -n "$2" "$1" 2>/dev/null)
+    [ -n "$port" ] && break
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$port"
+}
 # start_server DURABILITY [extra serve flags...] -> SPID (stele), TPID (its timeout wrapper), SPORT, SURL, SDATA
 start_server() {
   local durability=$1; shift
@@ -118,13 +130,7 @@ start_server() {
   timeout -k 5 3600 "$BIN" serve --data-dir "$SDATA" --host 127.0.0.1 --port 0 --durability "$durability" \
       --log-level warning "$@" </dev/null >"$SOUT" 2>"$TMP/server.$SN.err" &
   TPID=$!; PIDS+=("$TPID")
-  SPORT=""
-  for _ in $(seq 200); do
-    SPORT=$(sed -n '1s/^stele listening on .*:\([0-9]*\)$/\1/p' "$SOUT" 2>/dev/null)
-    [ -n "$SPORT" ] && break
-    kill -0 "$TPID" 2>/dev/null || break
-    sleep 0.05
-  done
+  SPORT=$(listening_port "$SOUT" '1s/^stele listening on .*:\([0-9]*\)$/\1/p' "$TPID" 200)
   if [ -z "$SPORT" ]; then
     echo "stele serve did not start:"; cat "$SOUT" "$TMP/server.$SN.err"; stop_pid "$TPID"; return 1
   fi
@@ -323,13 +329,7 @@ if want fanout; then
       && cc -O2 -Wall -o "$HERE/build/mhd_fanout" "$HERE/mhd_fanout.c" $MHD_FLAGS -lpthread; then
     timeout -k 5 3600 "$HERE/build/mhd_fanout" --threads "$(nproc)" 0 </dev/null >"$TMP/mhd_fanout.out" 2>"$TMP/mhd_fanout.err" &
     MPID=$!; PIDS+=("$MPID")
-    MPORT=""
-    for _ in $(seq 100); do
-      MPORT=$(sed -n '1s/^mhd_fanout listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TMP/mhd_fanout.out" 2>/dev/null)
-      [ -n "$MPORT" ] && break
-      kill -0 "$MPID" 2>/dev/null || break
-      sleep 0.05
-    done
+    MPORT=$(listening_port "$TMP/mhd_fanout.out" '1s/^mhd_fanout listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$MPID" 100)
     if [ -n "$MPORT" ]; then
       wait_quiet
       out=$(timeout $((FANOUT_ROUNDS * 60 + 30)) "$CONNFAN" fanout "$MPORT" "$FANOUT_READERS" "$FANOUT_ROUNDS" "$BODY" 2>&1)

@@ -30,9 +30,9 @@ package final class SegmentPreparer: Sendable {
     /// an fdatasync per step also flushed the disk's cache and committed the
     /// file system's journal (the step's extents turned from unwritten to
     /// written) 256 times per spare, and the journal's fdatasyncs queued
-    /// behind those. One fdatasync at the end makes the spare durable. Ten
-    /// alternating runs of group@64 in-process: p99 3.8 instead of 4.3 mean
-    /// fsync times, fsync p99 398 instead of 452 µs (2026-11-25).
+    /// behind those. One fdatasync at the end makes the spare durable. Eight
+    /// alternating runs of group@64 in-process: p99 4.05 instead of 4.30 mean
+    /// fsync times, fsync p99 388 instead of 418 µs (2026-11-25).
     /// The step is also how soon a close stops it.
     static let step = 256 << 10
     static let pauseMicroseconds = 1000
