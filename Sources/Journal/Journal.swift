@@ -47,7 +47,7 @@ package actor Journal {
         executor.setAppendHandler { committer.enqueue($0) }
         executor.setIdleHandler {
             switch committer.flush(gathering: true) {
-            case .idle: .idle
+            case .idle: .idle(answered: committer.answeredByLastFlush)
             case .flushed: .worked
             case .gathering(let wait, let more): .wait(wait, jobs: more)
             }
@@ -62,7 +62,7 @@ package actor Journal {
         fileSystem: any FileSystem = PosixFileSystem(),
         logger: Logger = Logger(label: "stele.journal", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(JournalError) -> Journal {
-        let executor = JournalExecutor(name: "stele-journal")
+        let executor = JournalExecutor(name: "stele-journal", maximumIdleSpin: options.maximumIdleSpin)
         let opener = JournalOpener(directory: JournalDirectory(path), options: options, fileSystem: fileSystem)
         let result = await executor.perform { Result { () throws(JournalError) in try opener.open() } }
         switch result {

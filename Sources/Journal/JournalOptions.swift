@@ -29,6 +29,10 @@ package struct JournalOptions: Sendable {
     /// thread once the active segment is half full (see ``SegmentPreparer``),
     /// so rotation finds a spare whose space costs fdatasync nothing more.
     package var prepareSpareSegments: Bool = true
+    /// The longest the journal's thread spins for the next request before it
+    /// sleeps, once it has nothing to do (see ``IdleSpinWindow``); zero turns
+    /// spinning off. Spinning stops by itself when requests come further apart.
+    package var maximumIdleSpin: Duration = .microseconds(200)
 
     /// Told of every fsync that acknowledged appends, on the journal's
     /// thread: it must only record (metrics), never wait.

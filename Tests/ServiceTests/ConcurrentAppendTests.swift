@@ -60,6 +60,27 @@ import Testing
         }
     }
 
+    /// One client appending in a loop is what the journal's idle spin is for:
+    /// with it (the default) and without it, every append is acknowledged at
+    /// the offset the last one said was next, and reads back as sent.
+    @Test(arguments: [["--durability", "immediate"], ["--durability", "group"], ["--idle-spin-us", "0"]])
+    func oneClientAppendingInALoop_getsContiguousOffsets(flags: [String]) async throws {
+        try await withServer(flags) { server in
+            let client = server.client()
+            let sent = try await client.perform { client in
+                try (0..<300).map { index in try Self.append(writer: 0, index: index % 60, with: client) }
+            }
+            var next: UInt64 = 0
+            for record in sent {
+                #expect(record.acknowledgement.offset == next)
+                next = record.acknowledgement.next
+            }
+            let stored = try await client.readAll()
+            #expect(stored.map(\.offset) == sent.map(\.acknowledgement.offset))
+            #expect(stored.map(\.blake3) == sent.map { BLAKE3Hasher.hash($0.payload).hex })
+        }
+    }
+
     /// One append on `client`'s thread: JSON for odd indexes, binary for even ones.
     static func append(writer: Int, index: Int, with client: RawHTTPClient) throws -> Sent {
         let isJSON = index % 2 == 1

@@ -41,6 +41,23 @@ import Testing
         }
     }
 
+    @Test(arguments: ["-1", "10001", "many"])
+    func serve_withAnIdleSpinOutOfRange_refusesToStart(value: String) async throws {
+        let child = try ChildProcess(
+            product: "stele", arguments: ["serve", "--port", "0", "--data-dir", directory.path, "--idle-spin-us", value],
+            outputURL: directory.deletingLastPathComponent().appendingPathComponent("cli-\(UUID().uuidString).out"))
+        defer { try? FileManager.default.removeItem(at: child.outputURL) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while child.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        guard !child.process.isRunning else {
+            child.killHard()
+            Issue.record("stele serve started with --idle-spin-us \(value)")
+            return
+        }
+        #expect(child.process.terminationStatus != 0)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("segments").path))
+    }
+
     @Test func verify_onACleanJournal_exitsZero() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try await makeJournal(records: 100)

@@ -23,4 +23,11 @@ int stele_set_timer_slack(uint64_t nanoseconds);
 /// Returns 0, or -1 with errno set.
 int stele_set_thread_name(const char *name);
 
+/// The CPUs the calling thread may run on (sched_getaffinity), at least 1.
+int stele_usable_cpus(void);
+
+/// Tells the CPU the caller is in a spin-wait loop (x86 PAUSE, Arm YIELD):
+/// it saves power and lets a sibling hardware thread run.
+void stele_cpu_relax(void);
+
 #endif

@@ -13,6 +13,8 @@ final class Committer: @unchecked Sendable {
     private var pending: [PendingAppend] = []
     private var pendingHead = 0
     private(set) var queuedBytes = 0
+    /// Requests the last flush answered: clients that may send again at once.
+    private(set) var answeredByLastFlush = 0
     /// Set once by a fatal write or fsync error; writes stay refused until a restart.
     private(set) var failure: JournalError?
     /// Group commit: whether to wait for the clients the last fsync answered.
@@ -62,6 +64,7 @@ final class Committer: @unchecked Sendable {
         }
         let batch = takeBatch()
         defer {
+            answeredByLastFlush = batch.count
             window.flushed(answered: batch.count, stillQueued: queuedRequests, fsyncDuration: writer.lastFsyncDuration)
         }
         var first = batch.startIndex

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CSystemCalls
+import Synchronization
 
 /// A serial executor with a thread of its own: the journal actor runs here,
 /// so its blocking writes and fsyncs never occupy Swift's cooperative pool.
@@ -11,6 +12,8 @@ import CSystemCalls
 /// When the job queue runs dry the thread calls its idle handler before it
 /// sleeps: that is where group commit flushes what the jobs queued, so every
 /// append that arrived while the previous fsync was in flight shares the next.
+/// With nothing left to do it spins a little before it sleeps, as long as
+/// that keeps catching the next job (see ``IdleSpinWindow``).
 package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `jobs`, `stopping` and `idleHandler` are guarded by `mutex`;
     // `thread` is written once before any job can be enqueued. The mutex and
@@ -30,11 +33,20 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     /// A submitter wakes the thread when the queue reaches this many jobs:
     /// 1, except while the idle handler waits for several.
     private var wakeThreshold = 1
+    /// Work items submitted so far (wrapping): a spinning thread watches it
+    /// instead of taking the mutex.
+    private let submissions = Atomic<Int>(0)
+    /// How long to spin for the next job before sleeping. Only the thread uses it.
+    private var spinWindow: IdleSpinWindow
+    /// The CPUs this process may run on.
+    private let usableCPUs: Int
 
     /// What the idle handler did.
     package enum IdleOutcome {
-        /// Nothing to do: sleep until a job comes.
-        case idle
+        /// Nothing to do: sleep until a job comes. `answered` clients were
+        /// just answered and may send again at once (the thread spins for
+        /// them when they are fewer than the CPUs, so each has one to run on).
+        case idle(answered: Int)
         /// Something was done: look at the queue again.
         case worked
         /// Sleep until `jobs` jobs are queued or `duration` has passed, then call again.
@@ -49,8 +61,12 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         case append(PendingAppend)
     }
 
-    package init(name: String) {
+    /// `maximumIdleSpin` bounds how long the thread spins for the next job
+    /// before it sleeps; zero, or a machine with one CPU, turns spinning off.
+    package init(name: String, maximumIdleSpin: Duration = .zero) {
         self.name = name
+        usableCPUs = Int(stele_usable_cpus())
+        spinWindow = IdleSpinWindow(maximum: usableCPUs > 1 ? maximumIdleSpin : .zero)
         mutex.initialize(to: pthread_mutex_t())
         condition.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
@@ -122,6 +138,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     private func submit(_ work: Work) {
         pthread_mutex_lock(mutex)
         jobs.append(work)
+        submissions.wrappingAdd(1, ordering: .releasing)
         let wake = jobs.count == wakeThreshold
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
@@ -157,17 +174,27 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             if jobs.isEmpty {
                 let handler = idleHandler
                 pthread_mutex_unlock(mutex)
-                switch handler?() ?? .idle {
+                let returning: Int
+                switch handler?() ?? .idle(answered: 0) {
                 case .worked: continue
                 case .wait(let duration, let count):
                     waitForJobs(count, atMost: duration)
                     continue
-                case .idle: break
+                case .idle(let answered): returning = answered
+                }
+                let idleSince = ContinuousClock.now
+                let spinning = returning > 0 && returning < usableCPUs
+                if spinning && spinForJob(since: idleSince) {
+                    spinWindow.ended(after: .now - idleSince)
+                    continue
                 }
                 pthread_mutex_lock(mutex)
+                var slept = false
                 while jobs.isEmpty && !stopping {
+                    slept = true
                     pthread_cond_wait(condition, mutex)
                 }
+                if spinning && slept && !jobs.isEmpty { spinWindow.ended(after: .now - idleSince) }
                 if jobs.isEmpty && stopping {
                     idleHandler = nil
                     appendHandler = nil
@@ -190,6 +217,24 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Spins until a job is submitted or the spin window since `start` is
+    /// over; tells whether a job came.
+    private func spinForJob(since start: ContinuousClock.Instant) -> Bool {
+        let window = spinWindow.current
+        guard window > .zero else { return false }
+        pthread_mutex_lock(mutex)
+        let seen = submissions.load(ordering: .relaxed)
+        let empty = jobs.isEmpty
+        pthread_mutex_unlock(mutex)
+        guard empty else { return true }
+        let deadline = start + window
+        while submissions.load(ordering: .acquiring) == seen {
+            stele_cpu_relax()
+            if ContinuousClock.now >= deadline { return false }
+        }
+        return true
     }
 
     /// Sleeps until `count` jobs are queued, the executor stops, or `duration` has passed.
