@@ -62,7 +62,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .target(name: "JSON", dependencies: ["CJansson"], swiftSettings: swiftSettings),
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CSystemCalls"], swiftSettings: swiftSettings),
         .target(
             name: "SteleService",
             dependencies: [

@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include "CSystemCalls.h"
 
@@ -16,6 +18,14 @@ int stele_set_timer_slack(uint64_t nanoseconds) {
 
 int stele_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+int stele_accept(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int stele_event_fd(void) {
+    return eventfd(0, EFD_CLOEXEC);
 }
 
 int stele_usable_cpus(void) {

@@ -97,10 +97,11 @@ let requestCompleted: MHD_RequestCompletedCallback = { context, connection, requ
 }
 
 /// Called when a connection opens and when it closes (before its socket is
-/// closed): the request deadlines follow it.
+/// closed): the acceptor's count and the request deadlines follow it.
 let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, _, event in
     guard let context, let connection else { return }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    if event == .CONNECTION_NOTIFY_CLOSED { server.acceptor.connectionClosed() }
     guard let deadlines = server.deadlines else { return }
     let socket = stele_mhd_connection_socket(connection)
     switch event {

@@ -19,6 +19,8 @@ package final class HTTPServer: Sendable {
     private nonisolated(unsafe) let logTarget: UnsafeMutablePointer<stele_mhd_log_target>
     private nonisolated(unsafe) let tlsMaterial: [UnsafeMutablePointer<CChar>]
     private let logSink: LogSink
+    /// The listening socket and the thread that hands its connections to the daemon.
+    let acceptor: ConnectionAcceptor
 
     private enum Lifecycle {
         case running, quiesced, stopped
@@ -42,8 +44,10 @@ package final class HTTPServer: Sendable {
         self.requestDeadline = .seconds(max(1, configuration.connectionTimeoutSeconds))
         self.deadlines = configuration.connectionTimeoutSeconds > 0
             ? RequestDeadlines(deadline: .seconds(configuration.connectionTimeoutSeconds)) : nil
+        // The daemon does not listen: ConnectionAcceptor accepts and spreads
+        // the connections over the polling threads.
         var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
-            | UInt32(MHD_USE_ERROR_LOG.rawValue)
+            | UInt32(MHD_USE_ERROR_LOG.rawValue) | UInt32(MHD_USE_NO_LISTEN_SOCKET.rawValue)
         switch configuration.eventLoop {
         case .poll: flags |= UInt32(MHD_USE_POLL.rawValue)
         case .epoll: flags |= UInt32(MHD_USE_EPOLL.rawValue)
@@ -59,14 +63,20 @@ package final class HTTPServer: Sendable {
             material = [strdup(certificate), strdup(key)]
         default: throw .tlsIncomplete
         }
+        do {
+            acceptor = try ConnectionAcceptor(address: address, limit: configuration.connectionLimit, log: log)
+        } catch {
+            for pointer in material { free(pointer) }
+            throw error
+        }
         tlsMaterial = material
         logTarget = .allocate(capacity: 1)
 
         var options: [MHD_OptionItem] = [
-            Self.option(.CONNECTION_LIMIT, configuration.connectionLimit),
+            // Never reached: the acceptor keeps the limit (see ConnectionAcceptor).
+            Self.option(.CONNECTION_LIMIT, configuration.connectionLimit * max(1, configuration.threads) + 64),
             Self.option(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
             Self.option(.CONNECTION_MEMORY_LIMIT, configuration.connectionMemoryLimit),
-            Self.option(.LISTENING_ADDRESS_REUSE, 1),
             // libmicrohttpd's default strictness. Its strict level would refuse
             // an HTTP/1.1 request without Host itself, but 0.9.75 then sends
             // that 400's head twice; the service refuses it (missing-host).
@@ -86,23 +96,20 @@ package final class HTTPServer: Sendable {
         // object outlives the daemon, which `stop()` (at the latest `deinit`) ends.
         let context = Unmanaged.passUnretained(self).toOpaque()
         logTarget.initialize(to: stele_mhd_log_target(sink: microHTTPDLog, context: context))
-        let started = address.withSocketAddress { socketAddress in
-            options.insert(
-                MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: socketAddress)),
-                at: 0)
-            return options.withUnsafeBufferPointer { items in
-                stele_mhd_start(
-                    flags, configuration.port, accessHandler, context, requestCompleted, context,
-                    connectionNotified, context, logTarget, items.baseAddress)
-            }
+        let started = options.withUnsafeBufferPointer { items in
+            stele_mhd_start(
+                flags, 0, accessHandler, context, requestCompleted, context,
+                connectionNotified, context, logTarget, items.baseAddress)
         }
         guard let started else {
             deadlines?.stop()
+            acceptor.stop()
             release()
             throw .startFailed(host: configuration.host, port: configuration.port)
         }
         daemon = started
-        boundPort.store(stele_mhd_bound_port(started), ordering: .relaxed)
+        boundPort.store(acceptor.port, ordering: .relaxed)
+        acceptor.start(daemon: started)
     }
 
     deinit {
@@ -131,8 +138,7 @@ package final class HTTPServer: Sendable {
         lifecycle.withLock { state in
             guard state == .running, let daemon else { return }
             state = .quiesced
-            let listener = MHD_quiesce_daemon(daemon)
-            if listener >= 0 { close(listener) }
+            acceptor.stop()
         }
     }
 
@@ -141,6 +147,8 @@ package final class HTTPServer: Sendable {
     package func stop() {
         let stopping: OpaquePointer? = lifecycle.withLock { state in
             guard state != .stopped else { return nil }
+            // The acceptor adds to the daemon: it stops first.
+            if state == .running { acceptor.stop() }
             state = .stopped
             return daemon
         }

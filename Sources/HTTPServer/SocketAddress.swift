@@ -31,6 +31,27 @@ struct SocketAddress {
         if case .v6 = storage { true } else { false }
     }
 
+    /// The size of the C address.
+    var length: socklen_t {
+        switch storage {
+        case .v4: socklen_t(MemoryLayout<sockaddr_in>.size)
+        case .v6: socklen_t(MemoryLayout<sockaddr_in6>.size)
+        }
+    }
+
+    /// The port of an IPv4 or IPv6 address as `getsockname` fills it in (0 for other families).
+    static func port(of address: sockaddr_storage) -> UInt16 {
+        var address = address
+        let family = Int32(address.ss_family)
+        return withUnsafePointer(to: &address) { pointer in
+            switch family {
+            case AF_INET: pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            case AF_INET6: pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            default: 0
+            }
+        }
+    }
+
     /// Calls `body` with the address as a `sockaddr` pointer, valid only inside it.
     func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>) -> Result) -> Result {
         switch storage {

@@ -115,6 +115,9 @@ import Testing
             }
             #expect(recovered)
             #expect(try await server.client().fingerprint() == before)
+            // libmicrohttpd 0.9.75 refusing added connections itself left a lock
+            // taken that hung the shutdown: the server stops as usual.
+            #expect(await server.stop(grace: .seconds(20)) == 0)
         }
     }
 }

@@ -4,6 +4,7 @@
 #define STELE_C_SYSTEM_CALLS_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 /// Writes the dirty page-cache pages of [offset, offset + length) of `fd` to
 /// the device and waits for them (sync_file_range with WAIT_BEFORE, WRITE and
@@ -22,6 +23,14 @@ int stele_set_timer_slack(uint64_t nanoseconds);
 /// as top -H, perf and /proc/PID/task/TID/comm show it.
 /// Returns 0, or -1 with errno set.
 int stele_set_thread_name(const char *name);
+
+/// Accepts a connection on the listening socket `fd` (accept4, a GNU
+/// extension), the new socket non-blocking and close-on-exec.
+/// Returns the socket, or -1 with errno set.
+int stele_accept(int fd, struct sockaddr *address, socklen_t *length);
+
+/// A new eventfd (counter 0, close-on-exec), or -1 with errno set.
+int stele_event_fd(void);
 
 /// The CPUs the calling thread may run on (sched_getaffinity), at least 1.
 int stele_usable_cpus(void);

@@ -1,0 +1,183 @@
+import CMicroHTTPD
+import CSystemCalls
+import Glibc
+import Synchronization
+
+/// The listening socket, and a thread of its own that accepts connections on
+/// it and hands each to libmicrohttpd (`MHD_add_connection`).
+///
+/// When libmicrohttpd accepts by itself, every polling thread of its pool
+/// watches the listening socket and the first to wake takes what is waiting:
+/// 64 connections opened at once landed 56 on one thread and 8 on the other,
+/// so one core served seven eighths of the load while the other idled.
+/// `MHD_add_connection` instead places each connection on a pool thread by
+/// its descriptor number, which spreads them evenly. The per-address limit
+/// and TLS apply to added connections as to accepted ones.
+///
+/// The connection limit is kept here, not by libmicrohttpd: 0.9.75 checks an
+/// added connection against it only later, on the polling thread, and that
+/// refusal left a lock taken — the next `MHD_stop_daemon` hung for good
+/// (seen after a burst of 150 connections at a limit of 50). So this counts
+/// the connections it hands over until libmicrohttpd reports them closed,
+/// closes any beyond the limit itself, and the daemon's own limit is set so
+/// high that it is never reached.
+final class ConnectionAcceptor: @unchecked Sendable {
+    // @unchecked: `daemon` and `thread` are set before the thread starts and
+    // read by `stop()` after it has been joined; the descriptors never change.
+    let listener: Int32
+    /// The port bound (the one the kernel chose when 0 was asked for).
+    let port: UInt16
+    /// Written to stop the thread.
+    private let wakeup: Int32
+    private var daemon: OpaquePointer?
+    private var thread: pthread_t?
+    private let log: (String) -> Void
+    /// Connections open at once, at most.
+    let limit: Int
+    /// Connections handed to libmicrohttpd and not yet closed.
+    private let admitted = Atomic<Int>(0)
+    /// Connections refused at the limit since the last log line about it (thread only).
+    private var refusedSinceLog = 0
+    private var lastRefusalLog: ContinuousClock.Instant?
+
+    /// Binds and listens on `address`. Nothing is accepted before ``start(daemon:)``.
+    init(address: SocketAddress, limit: Int, log: @escaping (String) -> Void) throws(HTTPServerError) {
+        self.log = log
+        self.limit = limit
+        let family = address.isIPv6 ? AF_INET6 : AF_INET
+        let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let descriptor = socket(family, socketType, 0)
+        guard descriptor >= 0 else { throw .listenFailed(reason: Self.lastError("socket")) }
+        var on: Int32 = 1
+        // A restart may bind while the last run's connections are in TIME_WAIT.
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        // "::" means IPv6 only, as with libmicrohttpd's own listening socket.
+        if address.isIPv6 { setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size)) }
+        let bound = address.withSocketAddress { bind(descriptor, $0, address.length) }
+        guard bound == 0, listen(descriptor, SOMAXCONN) == 0 else {
+            let reason = Self.lastError("bind")
+            close(descriptor)
+            throw .listenFailed(reason: reason)
+        }
+        var local = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        let wakeup = stele_event_fd()
+        guard wakeup >= 0 else {
+            close(descriptor)
+            throw .listenFailed(reason: Self.lastError("eventfd"))
+        }
+        listener = descriptor
+        self.wakeup = wakeup
+        port = SocketAddress.port(of: local)
+    }
+
+    deinit {
+        close(wakeup)
+    }
+
+    /// Starts accepting into `daemon`, which must run without a listening
+    /// socket of its own (`MHD_USE_NO_LISTEN_SOCKET`) and with `MHD_USE_ITC`.
+    func start(daemon: OpaquePointer) {
+        self.daemon = daemon
+        let box = Unmanaged.passRetained(self)
+        var handle = pthread_t()
+        let created = pthread_create(&handle, nil, { context in
+            let acceptor = Unmanaged<ConnectionAcceptor>.fromOpaque(context!).takeRetainedValue()
+            _ = stele_set_thread_name("stele-accept")
+            acceptor.run()
+            return nil
+        }, box.toOpaque())
+        precondition(created == 0, "cannot start the accepting thread: \(created)")
+        thread = handle
+    }
+
+    /// Connections handed over and not yet closed.
+    var openConnections: Int { admitted.load(ordering: .relaxed) }
+
+    /// libmicrohttpd closed a connection (any thread).
+    func connectionClosed() {
+        admitted.subtract(1, ordering: .relaxed)
+    }
+
+    /// Stops accepting and closes the listening socket; connections already
+    /// added are libmicrohttpd's. Call it once, before the daemon stops.
+    func stop() {
+        var one: UInt64 = 1
+        _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+        close(listener)
+    }
+
+    private func run() {
+        var descriptors = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)]
+        while true {
+            if poll(&descriptors, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                log("accepting stopped: \(Self.lastError("poll"))")
+                return
+            }
+            if descriptors[1].revents != 0 { return }
+            if descriptors[0].revents != 0 { acceptWaiting() }
+        }
+    }
+
+    /// Accepts until none is waiting.
+    private func acceptWaiting() {
+        guard let daemon else { return }
+        while true {
+            var peer = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let accepted = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    stele_accept(listener, $0, &length)
+                }
+            }
+            if accepted < 0 {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK: return
+                case EINTR, ECONNABORTED, EPROTO, EPERM: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors or memory: leave the connection in the
+                    // backlog and look again shortly rather than spin on it.
+                    log("cannot accept a connection: \(Self.lastError("accept")); retrying in 10 ms")
+                    usleep(10_000)
+                    return
+                default:
+                    log("cannot accept a connection: \(Self.lastError("accept"))")
+                    return
+                }
+            }
+            guard admitted.add(1, ordering: .relaxed).newValue <= limit else {
+                admitted.subtract(1, ordering: .relaxed)
+                close(accepted)
+                noteRefusal()
+                continue
+            }
+            // libmicrohttpd owns the socket from here, and closes it itself when
+            // it refuses it (the per-address limit) — then it never opened.
+            let added = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, accepted, $0, length) }
+            }
+            if added != .YES { admitted.subtract(1, ordering: .relaxed) }
+        }
+    }
+
+    /// Logs refusals at the connection limit, at most once a second.
+    private func noteRefusal() {
+        refusedSinceLog += 1
+        let now = ContinuousClock.now
+        if let last = lastRefusalLog, now - last < .seconds(1) { return }
+        log("connection limit (\(limit)) reached: closed \(refusedSinceLog) new connection(s)")
+        refusedSinceLog = 0
+        lastRefusalLog = now
+    }
+
+    private static func lastError(_ call: String) -> String {
+        "\(call): \(String(cString: strerror(errno)))"
+    }
+}
