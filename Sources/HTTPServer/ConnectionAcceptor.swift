@@ -15,15 +15,18 @@ import Synchronization
 /// and TLS apply to added connections as to accepted ones.
 ///
 /// The connection limit is kept here, not by libmicrohttpd: 0.9.75 checks an
-/// added connection against it only later, on the polling thread, and that
-/// refusal left a lock taken — the next `MHD_stop_daemon` hung for good
-/// (seen after a burst of 150 connections at a limit of 50). So this counts
+/// added connection against it only later, on the polling thread ("Failed to
+/// start serving new connection"), and after such refusals the next
+/// `MHD_stop_daemon` hung for good, joining a polling thread blocked on a
+/// mutex inside the library (seen after a burst of 150 connections at a
+/// limit of 50; its per-address refusals do not do this). So this counts
 /// the connections it hands over until libmicrohttpd reports them closed,
 /// closes any beyond the limit itself, and the daemon's own limit is set so
 /// high that it is never reached.
 final class ConnectionAcceptor: @unchecked Sendable {
     // @unchecked: `daemon` and `thread` are set before the thread starts and
-    // read by `stop()` after it has been joined; the descriptors never change.
+    // read by `stop()` after it has been joined; the refusal log's two
+    // counters are the thread's alone; the descriptors never change.
     let listener: Int32
     /// The port bound (the one the kernel chose when 0 was asked for).
     let port: UInt16
