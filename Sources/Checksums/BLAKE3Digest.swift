@@ -76,12 +76,19 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// Appends the 64-character lowercase hexadecimal form to `output`,
     /// without making a `String` (for responses built byte by byte).
+    /// The digits are made in a stack buffer and appended in one copy: a read
+    /// of 100 records spent an eighth of its CPU time here when each digit was
+    /// appended on its own.
     public func appendHex(to output: inout [UInt8]) {
-        withUnsafeBytes { bytes in
-            for byte in bytes {
-                output.append(Self.hexDigit(byte >> 4))
-                output.append(Self.hexDigit(byte & 0x0F))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * Self.byteCount) { characters in
+            withUnsafeBytes { bytes in
+                for index in 0..<Self.byteCount {
+                    let byte = bytes[index]
+                    characters[2 * index] = Self.hexDigit(byte >> 4)
+                    characters[2 * index + 1] = Self.hexDigit(byte & 0x0F)
+                }
             }
+            output.append(contentsOf: characters)
         }
     }
 

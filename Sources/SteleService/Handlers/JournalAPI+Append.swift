@@ -77,19 +77,19 @@ extension JournalAPI {
             for (index, record) in appended.enumerated() {
                 if index > 0 { body.append(UInt8(ascii: ",")) }
                 body.append(contentsOf: #"{"offset":"#.utf8)
-                body.append(contentsOf: String(record.offset).utf8)
+                DecimalText.append(record.offset, to: &body)
                 body.append(contentsOf: #","blake3":""#.utf8)
                 record.digest.appendHex(to: &body)
                 body.append(contentsOf: #""}"#.utf8)
             }
             body.append(contentsOf: #"],"next":"#.utf8)
-            body.append(contentsOf: String(next).utf8)
+            DecimalText.append(next, to: &body)
             body.append(UInt8(ascii: "}"))
         } else {
             body.append(contentsOf: #"{"offset":"#.utf8)
-            body.append(contentsOf: String(appended[0].offset).utf8)
+            DecimalText.append(appended[0].offset, to: &body)
             body.append(contentsOf: #","next":"#.utf8)
-            body.append(contentsOf: String(next).utf8)
+            DecimalText.append(next, to: &body)
             body.append(contentsOf: #","blake3":""#.utf8)
             appended[0].digest.appendHex(to: &body)
             body.append(contentsOf: #""}"#.utf8)

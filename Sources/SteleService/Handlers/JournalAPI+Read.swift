@@ -58,11 +58,11 @@ extension JournalAPI {
             RecordRendering.append(record, to: &body)
         }
         body.append(contentsOf: #"],"next":"#.utf8)
-        body.append(contentsOf: String(batch.next).utf8)
+        DecimalText.append(batch.next, to: &body)
         body.append(contentsOf: #","start":"#.utf8)
-        body.append(contentsOf: String(batch.start).utf8)
+        DecimalText.append(batch.start, to: &body)
         body.append(contentsOf: #","end":"#.utf8)
-        body.append(contentsOf: String(batch.end).utf8)
+        DecimalText.append(batch.end, to: &body)
         body.append(UInt8(ascii: "}"))
         return (HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body), batch.end)
     }

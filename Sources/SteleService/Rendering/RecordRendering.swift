@@ -10,7 +10,7 @@ package enum RecordRendering {
     /// become spaces, so the object fits on one NDJSON line.
     package static func append(_ record: StoredRecord, to output: inout [UInt8], singleLine: Bool = false) {
         output.append(contentsOf: #"{"offset":"#.utf8)
-        output.append(contentsOf: String(record.offset).utf8)
+        DecimalText.append(record.offset, to: &output)
         output.append(contentsOf: #","blake3":""#.utf8)
         record.digest.appendHex(to: &output)
         if record.isJSON {
