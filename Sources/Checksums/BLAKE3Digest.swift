@@ -62,12 +62,7 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
     /// The 64-character lowercase hexadecimal form.
     public var hex: String {
         String(unsafeUninitializedCapacity: 2 * Self.byteCount) { characters in
-            withUnsafeBytes { bytes in
-                for (index, byte) in bytes.enumerated() {
-                    characters[2 * index] = Self.hexDigit(byte >> 4)
-                    characters[2 * index + 1] = Self.hexDigit(byte & 0x0F)
-                }
-            }
+            writeHex(into: characters)
             return 2 * Self.byteCount
         }
     }
@@ -81,14 +76,19 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
     /// appended on its own.
     public func appendHex(to output: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * Self.byteCount) { characters in
-            withUnsafeBytes { bytes in
-                for index in 0..<Self.byteCount {
-                    let byte = bytes[index]
-                    characters[2 * index] = Self.hexDigit(byte >> 4)
-                    characters[2 * index + 1] = Self.hexDigit(byte & 0x0F)
-                }
-            }
+            writeHex(into: characters)
             output.append(contentsOf: characters)
+        }
+    }
+
+    /// Writes the 64 lowercase hexadecimal digits into `characters` (64 bytes).
+    private func writeHex(into characters: UnsafeMutableBufferPointer<UInt8>) {
+        withUnsafeBytes { bytes in
+            for index in 0..<Self.byteCount {
+                let byte = bytes[index]
+                characters[2 * index] = Self.hexDigit(byte >> 4)
+                characters[2 * index + 1] = Self.hexDigit(byte & 0x0F)
+            }
         }
     }
 

@@ -27,7 +27,7 @@ final class ConnectionAcceptor: @unchecked Sendable {
     // @unchecked: `daemon` and `thread` are set before the thread starts and
     // read by `stop()` after it has been joined; the refusal log's two
     // counters are the thread's alone; the descriptors never change.
-    let listener: Int32
+    private let listener: Int32
     /// The port bound (the one the kernel chose when 0 was asked for).
     let port: UInt16
     /// Written to stop the thread.
@@ -36,7 +36,7 @@ final class ConnectionAcceptor: @unchecked Sendable {
     private var thread: pthread_t?
     private let log: (String) -> Void
     /// Connections open at once, at most.
-    let limit: Int
+    private let limit: Int
     /// Connections handed to libmicrohttpd and not yet closed.
     private let admitted = Atomic<Int>(0)
     /// Connections refused at the limit since the last log line about it (thread only).
@@ -56,9 +56,9 @@ final class ConnectionAcceptor: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         // "::" means IPv6 only, as with libmicrohttpd's own listening socket.
         if address.isIPv6 { setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size)) }
-        let bound = address.withSocketAddress { bind(descriptor, $0, address.length) }
-        guard bound == 0, listen(descriptor, SOMAXCONN) == 0 else {
-            let reason = Self.lastError("bind")
+        let bound = address.withSocketAddress { bind(descriptor, $0, address.length) } == 0
+        guard bound, listen(descriptor, SOMAXCONN) == 0 else {
+            let reason = Self.lastError(bound ? "listen" : "bind")
             close(descriptor)
             throw .listenFailed(reason: reason)
         }
@@ -96,9 +96,6 @@ final class ConnectionAcceptor: @unchecked Sendable {
         precondition(created == 0, "cannot start the accepting thread: \(created)")
         thread = handle
     }
-
-    /// Connections handed over and not yet closed.
-    var openConnections: Int { admitted.load(ordering: .relaxed) }
 
     /// libmicrohttpd closed a connection (any thread).
     func connectionClosed() {
