@@ -113,13 +113,11 @@ package actor Journal {
 
     /// Refuses the request at once, or hands it to the committer on the journal's thread.
     private nonisolated func submit(_ records: [AppendRecord], answer: PendingAppend.Answer) {
-        let bytes: Int
+        let request = PendingAppend.Records.many(records)
         switch requestBytes(of: records) {
-        case .success(let size): bytes = size
-        case .failure(let refusal):
-            return PendingAppend(records: records, bytes: 0, answer: answer).fail(refusal)
+        case .success(let bytes): executor.submit(PendingAppend(records: request, bytes: bytes, answer: answer))
+        case .failure(let refusal): PendingAppend(records: request, bytes: 0, answer: answer).fail(refusal)
         }
-        executor.submit(PendingAppend(records: records, bytes: bytes, answer: answer))
     }
 
     /// The size on disk of `records` as one request, or why they cannot be appended.
@@ -127,10 +125,7 @@ package actor Journal {
         guard !records.isEmpty else { return .failure(.emptyBatch) }
         var bytes = 0
         for record in records {
-            if record.payload.isEmpty { return .failure(.emptyPayload) }
-            if record.payload.count > options.maximumPayload {
-                return .failure(.payloadTooLarge(size: record.payload.count, limit: options.maximumPayload))
-            }
+            if let refusal = refusal(of: record) { return .failure(refusal) }
             bytes += record.recordSize
         }
         if bytes > options.maximumRequestBytes {
@@ -140,9 +135,29 @@ package actor Journal {
         return .success(bytes)
     }
 
-    /// Appends one record.
+    /// Why `record` cannot be in any request, if it cannot.
+    private nonisolated func refusal(of record: AppendRecord) -> JournalError? {
+        if record.payload.isEmpty { return .emptyPayload }
+        if record.payload.count > options.maximumPayload {
+            return .payloadTooLarge(size: record.payload.count, limit: options.maximumPayload)
+        }
+        return nil
+    }
+
+    /// Appends one record: the same request as a batch of one, without the arrays.
     package nonisolated func append(_ record: AppendRecord) async throws(JournalError) -> AppendedRecord {
-        try await append([record])[0]
+        let result = await withUnsafeContinuation { continuation in
+            let request = PendingAppend.Records.one(record)
+            let answer = PendingAppend.Answer.single(continuation)
+            // A record that passes `refusal(of:)` fits any request: the options
+            // make the unsynced window hold the largest record.
+            if let refusal = refusal(of: record) ?? status.refusal {
+                PendingAppend(records: request, bytes: 0, answer: answer).fail(refusal)
+            } else {
+                executor.submit(PendingAppend(records: request, bytes: record.recordSize, answer: answer))
+            }
+        }
+        return try result.get()
     }
 
     // MARK: Reading

@@ -11,12 +11,15 @@ package enum JournalState: Sendable, Equatable {
 /// The journal's state behind a lock, shared by the actor, the committer and readers.
 final class JournalStatus: Sendable {
     private let state = Mutex(JournalState.writable)
+    /// Whether `state` is `.writable`: appends read it without the lock.
+    private let writable = Atomic(true)
 
     var current: JournalState { state.withLock { $0 } }
 
     /// The error an append gets now, or nil if appends are accepted.
     var refusal: JournalError? {
-        switch current {
+        if writable.load(ordering: .acquiring) { return nil }
+        return switch current {
         case .writable: nil
         case .failed(let reason): .failed(reason: reason)
         case .closed: .closed
@@ -28,6 +31,7 @@ final class JournalStatus: Sendable {
             // A failure is final; closing a failed journal keeps the failure visible.
             if case .failed = current { return }
             current = new
+            writable.store(new == .writable, ordering: .releasing)
         }
     }
 }

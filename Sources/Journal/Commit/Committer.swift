@@ -73,7 +73,12 @@ final class Committer: @unchecked Sendable {
                 if writer.needsRotation(before: batch[first].bytes) { try writer.rotate() }
                 let run = batch[first..<runEnd(in: batch, from: first)]
                 let results = try writer.append(run)
-                for (request, appended) in zip(run, results) { request.succeed(appended) }
+                var next = results.startIndex
+                for request in run {
+                    let count = request.records.count
+                    request.succeed(results[next..<next + count])
+                    next += count
+                }
                 first = run.endIndex
                 notifier.publish(writer.end)
             } catch .noSpace {

@@ -119,27 +119,29 @@ final class SegmentWriter {
     }
 
     /// Writes the requests as one run in the active segment, fdatasyncs once,
-    /// and publishes the new durable end. Returns each request's records.
-    func append(_ requests: ArraySlice<PendingAppend>) throws(JournalError) -> [[AppendedRecord]] {
-        var results: [[AppendedRecord]] = []
+    /// and publishes the new durable end. Returns the records of all the
+    /// requests, in order: each request's are the next `records.count`.
+    func append(_ requests: ArraySlice<PendingAppend>) throws(JournalError) -> [AppendedRecord] {
+        var results: [AppendedRecord] = []
         results.reserveCapacity(requests.count)
         var newIndexEntries: [UInt64] = []
+        newIndexEntries.reserveCapacity(requests.count)
         var offset = end
-        var recordCount = 0
         buffer.removeAll(keepingCapacity: true)
-        for request in requests {
-            var appended: [AppendedRecord] = []
-            appended.reserveCapacity(request.records.count)
-            for record in request.records {
-                encode(record, at: offset)
-                let next = offset + UInt64(record.recordSize)
-                appended.append(AppendedRecord(offset: offset, digest: record.digest, next: next))
-                newIndexEntries.append(offset - active.base)
-                offset = next
-            }
-            recordCount += request.records.count
-            results.append(appended)
+        func add(_ record: AppendRecord) {
+            encode(record, at: offset)
+            let next = offset + UInt64(record.recordSize)
+            results.append(AppendedRecord(offset: offset, digest: record.digest, next: next))
+            newIndexEntries.append(offset - active.base)
+            offset = next
         }
+        for request in requests {
+            switch request.records {
+            case .one(let record): add(record)
+            case .many(let records): for record in records { add(record) }
+            }
+        }
+        let recordCount = results.count
         let position = active.filePosition(of: end)
         try ensureSpace(upTo: position + Int64(buffer.count))
         let writeEnd = position + Int64(buffer.count)
