@@ -42,8 +42,3 @@ void stele_cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
-
-int stele_set_idle_priority(void) {
-    struct sched_param parameters = {0};
-    return sched_setscheduler(0, SCHED_IDLE, &parameters);
-}

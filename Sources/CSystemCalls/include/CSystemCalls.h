@@ -39,10 +39,4 @@ int stele_usable_cpus(void);
 /// it saves power and lets a sibling hardware thread run.
 void stele_cpu_relax(void);
 
-/// Puts the calling thread in the SCHED_IDLE scheduling class: it runs only
-/// on CPU time nothing else wants, and any other thread that wakes takes its
-/// CPU at once. For background work that must never delay the journal.
-/// Returns 0, or -1 with errno set.
-int stele_set_idle_priority(void);
-
 #endif

@@ -9,13 +9,11 @@ package import SystemPackage
 /// of its own: the segment's whole size written with zeros and fdatasynced,
 /// under a temporary name (``fileName``) that recovery removes.
 ///
-/// The thread runs in the SCHED_IDLE class, on CPU time nothing else wants:
-/// copying 64 MiB of zeros into the page cache is tens of milliseconds of
-/// CPU, and at normal priority its steps delayed the appenders that the last
-/// fsync had just woken. Eight alternating runs of group@64 in-process
-/// (2026-11-25): p99 409–481 µs instead of 515–589, and 4 of 4 faster. On a
-/// machine whose CPUs are busy all the time the spare may come late; rotation
-/// then makes its segment the ordinary way.
+/// The thread is started for each spare, named `stele-spare` (as `top -H`
+/// and `perf` show it), and joined when the next starts or at ``close()``.
+/// It runs at normal priority: in the SCHED_IDLE class it made no difference
+/// in-process and lost 3–7 % of HTTP group@64, where both CPUs are busy and
+/// the spare then came late.
 ///
 /// Space that was only allocated, or zeroed by the writer as it goes, costs
 /// every fdatasync that first writes into it (on ext4 here: a 19 KB batch
@@ -95,8 +93,6 @@ package final class SegmentPreparer: Sendable {
         let created = pthread_create(&handle, nil, { context in
             let preparer = Unmanaged<SegmentPreparer>.fromOpaque(context!).takeRetainedValue()
             _ = stele_set_thread_name("stele-spare")
-            // Best effort: at normal priority the spare is only less polite.
-            _ = stele_set_idle_priority()
             preparer.makeSpare()
             return nil
         }, box.toOpaque())
