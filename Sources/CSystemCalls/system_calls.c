@@ -34,11 +34,3 @@ int stele_usable_cpus(void) {
     int count = CPU_COUNT(&set);
     return count > 0 ? count : 1;
 }
-
-void stele_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}

@@ -35,8 +35,4 @@ int stele_event_fd(void);
 /// The CPUs the calling thread may run on (sched_getaffinity), at least 1.
 int stele_usable_cpus(void);
 
-/// Tells the CPU the caller is in a spin-wait loop (x86 PAUSE, Arm YIELD):
-/// it saves power and lets a sibling hardware thread run.
-void stele_cpu_relax(void);
-
 #endif
