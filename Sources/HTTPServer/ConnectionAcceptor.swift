@@ -39,9 +39,6 @@ final class ConnectionAcceptor: @unchecked Sendable {
     private let limit: Int
     /// Connections handed to libmicrohttpd and not yet closed.
     private let admitted = Atomic<Int>(0)
-
-    /// Connections open now (handed to libmicrohttpd and not yet closed).
-    var openConnections: Int { admitted.load(ordering: .relaxed) }
     /// Connections refused at the limit since the last log line about it (thread only).
     private var refusedSinceLog = 0
     private var lastRefusalLog: ContinuousClock.Instant?

@@ -1,9 +1,5 @@
 import CMicroHTTPD
-import CSystemCalls
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The answer channel of one request. The handler calls one of the
 /// `respond` methods exactly once, from any thread. When it has not answered
@@ -36,12 +32,6 @@ package final class HTTPExchange: Sendable {
     // libmicrohttpd frees it only after the response, which needs the outcome.
     private nonisolated(unsafe) let connection: OpaquePointer
     private let state = Mutex(State())
-    /// Set once an answer is stored: a waiting polling thread watches it
-    /// without taking the lock.
-    private let hasAnswer = Atomic(false)
-    /// How long the polling thread may wait for the answer before it
-    /// suspends the connection (see ``expectAnswer(within:)``).
-    private let patience = Atomic(0)
 
     init(connection: OpaquePointer) {
         self.connection = connection
@@ -60,40 +50,10 @@ package final class HTTPExchange: Sendable {
         answer(.producer(produce))
     }
 
-    /// Tells the server that the answer should come within `duration` (an
-    /// append waiting for its fsync), so that a polling thread with nothing
-    /// else to serve may wait for it instead of suspending the connection.
-    /// Suspending and resuming costs a wake-up of the polling thread on
-    /// another CPU and several turns of libmicrohttpd's loop; waiting costs
-    /// the thread's CPU for that long. Call it before the handler returns.
-    package func expectAnswer(within duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        patience.store(Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000), ordering: .relaxed)
-    }
-
-    /// The wait ``expectAnswer(within:)`` asked for, if any.
-    var expectedWithin: Duration? {
-        let microseconds = patience.load(ordering: .relaxed)
-        return microseconds > 0 ? .microseconds(microseconds) : nil
-    }
-
-    /// Waits at most `duration` for the answer, yielding the CPU to any
-    /// other thread that wants it; tells whether the answer is there.
-    func waitForAnswer(atMost duration: Duration) -> Bool {
-        if hasAnswer.load(ordering: .acquiring) { return true }
-        let deadline = ContinuousClock.now + duration
-        while !hasAnswer.load(ordering: .acquiring) {
-            if ContinuousClock.now >= deadline { return false }
-            sched_yield()
-        }
-        return true
-    }
-
     private func answer(_ outcome: Outcome) {
         let resume: Bool = state.withLock { state in
             guard state.outcome == nil, state.phase != .answered else { return false }
             state.outcome = outcome
-            hasAnswer.store(true, ordering: .releasing)
             guard state.phase == .suspended else { return false }
             state.phase = .resumed
             return true

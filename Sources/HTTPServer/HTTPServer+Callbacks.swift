@@ -80,11 +80,6 @@ let accessHandler: MHD_AccessHandlerCallback = {
     state.exchange = exchange
     server.handler.handle(state.request, exchange: exchange)
     state.request.body = []
-    // The only connection open has nothing to share its polling thread with:
-    // waiting for an answer due soon beats suspending and resuming it.
-    if let within = exchange.expectedWithin, server.acceptor.openConnections == 1 {
-        _ = exchange.waitForAnswer(atMost: within)
-    }
     guard let outcome = exchange.outcomeOrSuspend() else { return .YES }
     state.answered = true
     return server.send(outcome.make(), for: state, on: connection)

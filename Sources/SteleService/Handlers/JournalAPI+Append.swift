@@ -15,8 +15,6 @@ extension JournalAPI {
         let batch = mediaType == .ndjson
         let metrics = self.metrics
         let payloadBytes = records.reduce(0) { $0 + $1.payload.count }
-        // An fsync takes a few hundred microseconds at most, short of trouble.
-        answer.exchange.expectAnswer(within: Self.appendPatience)
         journal.append(records) { result in
             // On the journal's thread: hand the rendering to a polling thread.
             answer.exchange.respond {
@@ -68,11 +66,6 @@ extension JournalAPI {
         let place = line.map { "line \($0): " } ?? ""
         return Problem(.malformedJSON, place + failure.description, members: members)
     }
-
-    /// How long a polling thread with no other connection waits for an
-    /// append's fsync before suspending the connection: several times an
-    /// fsync here (p99 about 250 µs).
-    static let appendPatience: Duration = .microseconds(1_000)
 
     /// `201 Created` with where the records landed.
     static func created(_ appended: [AppendedRecord], batch: Bool) -> HTTPResponse {
