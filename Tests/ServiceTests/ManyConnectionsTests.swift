@@ -20,7 +20,11 @@ struct ManyConnectionsTests {
 
     @Test(arguments: [256, 300])
     func poll_answersEveryReadyConnection_withOnePollingThread(connections: Int) async throws {
-        try await withServer(["--durability", "group", "--threads", "1", "--event-loop", "poll"]) { server in
+        // A generous idle timeout: in a busy `make test` one round of 256
+        // connections has taken over 30 s (the default), and a connection
+        // answered early then sat idle that long and was closed unanswered.
+        let flags = ["--durability", "group", "--threads", "1", "--event-loop", "poll", "--connection-timeout", "600"]
+        try await withServer(flags) { server in
             try await Self.appendFromReadyConnections(connections, to: server)
         }
     }
