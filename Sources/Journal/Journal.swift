@@ -21,6 +21,8 @@ package actor Journal {
     nonisolated let notifier: DurableEndNotifier
     nonisolated let status: JournalStatus
     nonisolated let committer: Committer
+    /// Bounds the requests waiting for the journal's thread (see ``SubmissionBudget``).
+    nonisolated let submissions: SubmissionBudget
     nonisolated let lock: FileHandle
     var cursors: [String: UInt64]
     private var isClosed = false
@@ -44,7 +46,12 @@ package actor Journal {
         self.lock = opened.lock
         self.cursors = opened.cursors
         let committer = opened.committer
-        executor.setAppendHandler { committer.enqueue($0) }
+        let submissions = SubmissionBudget(limit: opened.options.maximumQueuedBytes)
+        self.submissions = submissions
+        executor.setAppendHandler { append in
+            submissions.giveBack(append.bytes)
+            committer.enqueue(append)
+        }
         executor.setIdleHandler {
             switch committer.flush(gathering: true) {
             case .idle: .idle(answered: committer.answeredByLastFlush)
@@ -102,7 +109,8 @@ package actor Journal {
 
     /// Appends the records as one request, all or nothing, and calls
     /// `completion` once an fsync has made them durable or they were refused.
-    /// Refusals of the request itself (empty, too large, journal failed) are
+    /// Refusals of the request itself (empty, too large, journal failed, too
+    /// many bytes already waiting for the journal's thread) are
     /// answered at once on the caller's thread; everything else on the
     /// journal's thread, so `completion` must only hand the answer on.
     /// This is the entry point for callers that are not in a Swift task (the
@@ -115,9 +123,16 @@ package actor Journal {
     private nonisolated func submit(_ records: [AppendRecord], answer: PendingAppend.Answer) {
         let request = PendingAppend.Records.many(records)
         switch requestBytes(of: records) {
-        case .success(let bytes): executor.submit(PendingAppend(records: request, bytes: bytes, answer: answer))
+        case .success(let bytes): hand(PendingAppend(records: request, bytes: bytes, answer: answer))
         case .failure(let refusal): PendingAppend(records: request, bytes: 0, answer: answer).fail(refusal)
         }
+    }
+
+    /// Hands `append` to the journal's thread, or refuses it as overloaded
+    /// when too many bytes already wait for that thread.
+    private nonisolated func hand(_ append: PendingAppend) {
+        if let waiting = submissions.take(append.bytes) { return append.fail(.overloaded(queuedBytes: waiting)) }
+        executor.submit(append)
     }
 
     /// The size on disk of `records` as one request, or why they cannot be appended.
@@ -154,7 +169,7 @@ package actor Journal {
             if let refusal = refusal(of: record) ?? status.refusal {
                 PendingAppend(records: request, bytes: 0, answer: answer).fail(refusal)
             } else {
-                executor.submit(PendingAppend(records: request, bytes: record.recordSize, answer: answer))
+                hand(PendingAppend(records: request, bytes: record.recordSize, answer: answer))
             }
         }
         return try result.get()

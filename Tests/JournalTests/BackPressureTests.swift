@@ -1,4 +1,6 @@
 import Journal
+import Synchronization
+import SystemPackage
 import Testing
 
 /// The group-commit queue is bounded: beyond it appends are refused as
@@ -38,6 +40,46 @@ import Testing
         let stored = try Fixtures.readAll(journal)
         #expect(Set(stored.map(\.offset)) == Set(accepted.map(\.offset)))
         #expect(journal.bounds.end == accepted.map { $0.next }.max() ?? 0)
+        await journal.close()
+    }
+
+    /// A hung disk: while the journal's thread is held in an fsync, requests
+    /// cannot reach its commit queue, and they must not pile up in front of it.
+    @Test func whileTheJournalThreadIsHeldInAnFsync_appendsBeyondTheBound_areRefusedAtOnce() async throws {
+        let directory = TemporaryDirectory()
+        let gate = GatedFileSystem(PosixFileSystem())
+        var options = Fixtures.options(.group, segmentMaxBytes: 1 << 20)
+        options.maximumQueuedBytes = 2048
+        let journal = try await Journal.open(at: directory.path, options: options, fileSystem: gate)
+        gate.closeBeforeNextSynchronizeData()
+        let held = Task { try await journal.append(Fixtures.binary(300, seed: 250)) }
+        while !gate.isHolding { try await Task.sleep(for: .milliseconds(1)) }
+
+        let outcomes = Mutex<[Int: Result<[AppendedRecord], JournalError>]>([:])
+        var refusedAtOnce = 0
+        for index in 0..<200 {
+            journal.append([Fixtures.binary(300, seed: UInt8(index % 250))]) { result in
+                outcomes.withLock { $0[index] = result }
+            }
+            if outcomes.withLock({ $0[index] }) != nil { refusedAtOnce += 1 }
+        }
+        let waiting = 200 - refusedAtOnce
+        // 340 bytes a record on disk: six fit into 2 KiB.
+        #expect(waiting == 6, "requests let through while the thread is held: \(waiting)")
+        for (_, outcome) in outcomes.withLock({ $0 }) {
+            guard case .failure(.overloaded) = outcome else {
+                Issue.record("a request answered while the thread is held, other than overloaded: \(outcome)")
+                continue
+            }
+        }
+
+        gate.open()
+        let first = try await held.value
+        while outcomes.withLock({ $0.count }) < 200 { try await Task.sleep(for: .milliseconds(1)) }
+        let accepted = outcomes.withLock { $0.values.compactMap { try? $0.get().first } }
+        #expect(accepted.count == waiting, "every request let through is acknowledged once the disk answers")
+        let stored = try Fixtures.readAll(journal)
+        #expect(Set(stored.map(\.offset)) == Set(accepted.map(\.offset) + [first.offset]))
         await journal.close()
     }
 }
