@@ -24,8 +24,9 @@ struct RepairPlan {
         try io("create directory", directory.quarantine) { () throws(Errno) in
             try fileSystem.createDirectory(directory.quarantine)
         }
+        let names = QuarantineNames(fileSystem: fileSystem, directory: directory.quarantine)
         for base in bases.reversed() where base > containing {
-            let name = SegmentName.fileName(base: base)
+            let name = names.free(SegmentName.fileName(base: base))
             try io("move to quarantine", directory.segment(base: base)) { () throws(Errno) in
                 try fileSystem.rename(directory.segment(base: base), to: directory.quarantine.appending(name))
                 try fileSystem.synchronizeDirectory(directory.quarantine)
@@ -36,9 +37,11 @@ struct RepairPlan {
         if let nonZeroEnd = try SegmentScanner(segment: file, fileSize: size).endOfNonZeroBytes(from: offset) {
             var bytes = [UInt8](repeating: 0, count: Int(nonZeroEnd - offset))
             let got = try file.read(bytes.count, at: offset, into: &bytes)
-            let name = "\(SegmentName.fileName(base: containing).dropLast(4))-\(SegmentName.fileName(base: offset).dropLast(4)).cut"
+            let cut = Array(bytes.prefix(got))
+            let name = try names.forCopy(
+                of: cut, as: "\(SegmentName.fileName(base: containing).dropLast(4))-\(SegmentName.fileName(base: offset).dropLast(4)).cut")
             try FileContents.writeAtomically(
-                Array(bytes.prefix(got)), to: directory.quarantine.appending(name),
+                cut, to: directory.quarantine.appending(name),
                 temporary: directory.quarantine.appending(name + ".tmp"), fileSystem: fileSystem)
             outcome.quarantined.append(name)
         }

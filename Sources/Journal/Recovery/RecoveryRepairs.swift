@@ -66,9 +66,10 @@ struct RecoveryRepairs {
         try io("create directory", directory.quarantine) { () throws(Errno) in
             try fileSystem.createDirectory(directory.quarantine)
         }
+        let kept = try QuarantineNames(fileSystem: fileSystem, directory: directory.quarantine).forCopy(of: bytes, as: name)
         try FileContents.writeAtomically(
-            bytes, to: directory.quarantine.appending(name),
-            temporary: directory.quarantine.appending(name + ".tmp"), fileSystem: fileSystem)
+            bytes, to: directory.quarantine.appending(kept),
+            temporary: directory.quarantine.appending(kept + ".tmp"), fileSystem: fileSystem)
     }
 
     private func io(_ operation: String, _ path: FilePath, _ body: () throws(Errno) -> Void) throws(JournalError) {

@@ -111,6 +111,29 @@ struct RecoveryTornTailTests {
         await journal.close()
     }
 
+    /// Quarantine is never overwritten: a tail torn again at the offset of an
+    /// earlier cut is kept beside the first copy, not over it.
+    @Test func aSecondTornTailAtTheSameOffset_isKeptBesideTheFirst() async throws {
+        let fixture = try await RecoveryFixture.make(options: Self.options, count: 1)
+        let (file, position) = fixture.location(of: fixture.appended[0])
+        let firstCut = Array(fixture.directory.contents(of: file)[position..<position + 30])
+        fixture.modify(file) { $0.removeSubrange((position + 30)...) }
+        var journal = try await fixture.open()
+        let replacement = try await journal.append(Fixtures.json(#"{"second":"record at zero"}"#))
+        await journal.close()
+        #expect(replacement.offset == 0)
+        let secondCut = Array(fixture.directory.contents(of: file)[position..<position + 20])
+        try #require(secondCut != Array(firstCut.prefix(20)))
+        fixture.modify(file) { $0.removeSubrange((position + 20)...) }
+
+        journal = try await fixture.open()
+        #expect(journal.recoveryReport.cutTornTail)
+        await journal.close()
+        let name = Damage.tornTailName(base: 0, offset: 0)
+        #expect(fixture.directory.contents(of: "quarantine/\(name)") == firstCut)
+        #expect(fixture.directory.contents(of: "quarantine/\(name).1") == secondCut)
+    }
+
     @Test func recovery_isIdempotent_reopeningAfterACutChangesNothingFurther() async throws {
         let fixture = try await RecoveryFixture.make(options: Self.options, count: 60)
         let last = fixture.appended[fixture.appended.count - 1]

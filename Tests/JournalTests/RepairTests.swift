@@ -1,0 +1,53 @@
+import Foundation
+import Journal
+import SystemPackage
+import Testing
+
+/// `stele repair --truncate-at`: what it cuts goes to quarantine/, which it
+/// only ever adds to.
+@Suite struct RepairTests {
+    static let options = Fixtures.options(segmentMaxBytes: 4096)
+
+    /// Appends `count` records of 100 bytes, marked with `mark`, and closes.
+    static func append(_ count: Int, marked mark: UInt8, to directory: TemporaryDirectory) async throws -> [AppendedRecord] {
+        let journal = try await Journal.open(at: directory.path, options: options)
+        var appended: [AppendedRecord] = []
+        for index in 0..<count {
+            appended.append(try await journal.append(Fixtures.binary(100, seed: mark &+ UInt8(index % 200))))
+        }
+        await journal.close()
+        return appended
+    }
+
+    static func quarantine(of directory: TemporaryDirectory) -> [String: Data] {
+        let folder = directory.url.appendingPathComponent("quarantine")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var files: [String: Data] = [:]
+        for name in names { files[name] = try? Data(contentsOf: folder.appendingPathComponent(name)) }
+        return files
+    }
+
+    @Test func repairingTwiceAtTheSameOffset_keepsBothCutsWholeInQuarantine() async throws {
+        let directory = TemporaryDirectory("stele-repair")
+        let first = try await Self.append(120, marked: 1, to: directory)
+        let cut = first[30].offset
+        let firstOutcome = try JournalRepair.truncate(directory.path, at: cut)
+        let afterFirst = Self.quarantine(of: directory)
+        #expect(afterFirst.count == firstOutcome.quarantined.count && afterFirst.count >= 2)
+
+        // The same sizes again: the same segment names come back, with other bytes.
+        let second = try await Self.append(90, marked: 7, to: directory)
+        #expect(second.first?.offset == cut)
+        let secondOutcome = try JournalRepair.truncate(directory.path, at: cut)
+        let afterSecond = Self.quarantine(of: directory)
+
+        for (name, bytes) in afterFirst {
+            #expect(afterSecond[name] == bytes, "\(name) was overwritten by the second repair")
+        }
+        #expect(afterSecond.count == afterFirst.count + secondOutcome.quarantined.count)
+        #expect(Set(secondOutcome.quarantined).isDisjoint(with: afterFirst.keys))
+        let journal = try await Journal.open(at: directory.path, options: Self.options)
+        #expect(journal.bounds.end == cut)
+        await journal.close()
+    }
+}
