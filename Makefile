@@ -1,7 +1,7 @@
 # Stele: `make run` and `make test` do all the set-up on a fresh Debian machine.
 SWIFT ?= swift
 # System packages: the two C libraries, pkg-config to find them, and the tools the tests use.
-APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config b3sum curl openssl strace
+APT_PACKAGES := libmicrohttpd-dev libjansson-dev pkg-config b3sum curl openssl strace faketime
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DATA_DIR ?= data
 BENCH_FLAGS ?=

@@ -5,14 +5,13 @@ import Testing
 
 /// F14: long-poll timeouts run on the monotonic clock.
 ///
-/// `DurableEndNotifier` times a wait with `Task.sleep(for:)`, which sleeps on
-/// `ContinuousClock` (CLOCK_MONOTONIC on Linux), so a wall-clock jump can
-/// neither fire nor stall it. The jump itself cannot be injected in-process:
-/// nothing here can move CLOCK_REALTIME for one test. What these tests can
-/// prove is that a timeout is measured in monotonic time and that an append
-/// ends a wait early; a wall-clock jump belongs in a test of the `stele`
-/// binary under `faketime` (libfaketime moves CLOCK_REALTIME, not the
-/// monotonic clock the engine uses).
+/// `DurableEndNotifier` times a wait with `DispatchQueue.asyncAfter(deadline:)`,
+/// a `DispatchTime`: libdispatch's uptime clock, CLOCK_MONOTONIC on Linux,
+/// so a wall-clock jump can neither fire nor stall it. The jump itself cannot
+/// be injected in-process; `ClockJumpTests` (ServiceTests) runs the `stele`
+/// binary under libfaketime and moves its wall clock. What these tests prove
+/// is that a timeout is measured in monotonic time and that an append ends a
+/// wait early.
 @Suite("Long-poll waits time out on the monotonic clock and wake on appends")
 struct ClockTests {
     static func openJournal() async throws -> Journal {

@@ -35,15 +35,19 @@ final class ServerProcess: @unchecked Sendable {
     /// listens and, with `waitForReady`, until `/readyz` answers 200 over plain HTTP.
     /// `launcher` is a command the server runs under (its arguments end with
     /// the program to run, which follows them), such as strace injecting faults.
+    /// With `launcherExecs` the launcher replaces itself with the server (as
+    /// `env` does) instead of running it as its child. `environment` adds
+    /// variables to the server's (LD_PRELOAD, say).
     static func start(
         in scratch: ScratchDirectory, dataDirectory: String = "data", flags: [String] = [], waitForReady: Bool = true,
-        launcher: [String] = []
+        launcher: [String] = [], launcherExecs: Bool = false, environment: [String: String] = [:]
     ) async throws -> ServerProcess {
         await ServerSlots.shared.acquire()
         let server: ServerProcess
         do {
             server = try ServerProcess(
-                scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags, launcher: launcher)
+                scratch: scratch, dataDirectory: scratch.path(dataDirectory), flags: flags, launcher: launcher,
+                launcherExecs: launcherExecs, environment: environment)
         } catch {
             ServerSlots.shared.release()
             throw error
@@ -58,7 +62,10 @@ final class ServerProcess: @unchecked Sendable {
         return server
     }
 
-    private init(scratch: ScratchDirectory, dataDirectory: URL, flags: [String], launcher: [String]) throws {
+    private init(
+        scratch: ScratchDirectory, dataDirectory: URL, flags: [String], launcher: [String], launcherExecs: Bool,
+        environment added: [String: String]
+    ) throws {
         self.scratch = scratch
         self.dataDirectory = dataDirectory
         self.flags = flags
@@ -67,11 +74,12 @@ final class ServerProcess: @unchecked Sendable {
         errorURL = scratch.path("\(name).err")
         // The tests' own STELE_* variables must not configure the server.
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STELE_") }
+            .merging(added) { _, new in new }
         let command = launcher + [SteleBinary.url.path, "serve", "--port", "0", "--data-dir", dataDirectory.path] + flags
         process = try SpawnedProcess(
             path: command[0], arguments: Array(command.dropFirst()),
             environment: environment, standardOutput: outputURL.path, standardError: errorURL.path)
-        launched = !launcher.isEmpty
+        launched = !launcher.isEmpty && !launcherExecs
     }
 
     /// Whether the server runs under a launcher (then signals go to the launcher's child).
