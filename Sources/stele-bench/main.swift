@@ -10,14 +10,12 @@ let options = BenchmarkOptions(CommandLine.arguments)
 mkdir(options.directory, 0o755)
 print("stele-bench: \(options.repetitions) repetitions, medians; scratch in \(options.directory)")
 
-var rawRate = 0.0
 if options.sections.contains("disk") {
     for preallocated in [false, true] {
         let runs = (0..<options.repetitions).map { _ in
             DiskBenchmark.run(directory: options.directory, preallocated: preallocated, seconds: options.seconds)
         }
         let rate = Statistics.median(runs.map(\.rate))
-        if !preallocated { rawRate = rate }
         print("disk   write+fdatasync 256 B, \(Column.text(preallocated ? "preallocated file" : "file grows", 18))"
             + "\(Column.number(rate, 9)) ops/s  p50 \(Column.number(Statistics.median(runs.map(\.p50)), 6)) us"
             + "  p99 \(Column.number(Statistics.median(runs.map(\.p99)), 6)) us")
@@ -32,17 +30,30 @@ if options.sections.contains("checksums") {
 }
 
 if options.sections.contains("append") {
+    // The disk's rate drifts by tens of percent within minutes on a shared
+    // machine, so each run is set against the raw loop measured just before
+    // it, on the same disk: the ratios are medians of those pairs.
+    let loopSeconds = max(0.5, options.seconds / 3)
     for durability in Durability.allCases where options.durabilities.contains(durability.rawValue) {
         for appenders in options.appenderCounts {
             var figures: [AppendBenchmark.Figure] = []
+            var toGrowing: [Double] = []
+            var toPreallocated: [Double] = []
             for _ in 0..<options.repetitions {
-                figures.append(try await AppendBenchmark.run(
+                let growing = DiskBenchmark.run(directory: options.directory, preallocated: false, seconds: loopSeconds).rate
+                let preallocated = DiskBenchmark.run(directory: options.directory, preallocated: true, seconds: loopSeconds).rate
+                let figure = try await AppendBenchmark.run(
                     directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds,
-                    prepareSpareSegments: options.prepareSpareSegments))
+                    prepareSpareSegments: options.prepareSpareSegments)
+                figures.append(figure)
+                toGrowing.append(figure.rate / growing)
+                toPreallocated.append(figure.rate / preallocated)
             }
             let rate = Statistics.median(figures.map(\.rate))
             print("append \(Column.text(durability.rawValue, 10))\(Column.number(Double(appenders), 3)) appenders"
-                + "\(Column.number(rate, 9)) appends/s \(Column.number(rawRate > 0 ? rate / rawRate : 0, 6, decimals: 2))x raw"
+                + "\(Column.number(rate, 9)) appends/s"
+                + " \(Column.number(Statistics.median(toGrowing), 6, decimals: 2))x loop grows"
+                + " \(Column.number(Statistics.median(toPreallocated), 6, decimals: 2))x prealloc"
                 + "  p50 \(Column.number(Statistics.median(figures.map(\.p50)), 6)) us"
                 + "  p99 \(Column.number(Statistics.median(figures.map(\.p99)), 6)) us"
                 + "  \(Column.number(Statistics.median(figures.map(\.requestsPerFsync)), 6, decimals: 1)) req/fsync"
