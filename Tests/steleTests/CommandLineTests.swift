@@ -91,6 +91,37 @@ import Testing
         #expect(output.contains("offset \(appended[1].offset)") || output.contains("offset \(appended[0].offset)"))
     }
 
+    /// Every command that opens a journal refuses corruption the way verify
+    /// reports it: exit code 3, and the directory as it was.
+    @Test(arguments: ["init", "serve", "dump"])
+    func opening_aCorruptJournal_exitsThreeAndChangesNothing(command: String) async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try await makeJournal(records: 200)
+        let sealed = segmentFiles()[0]
+        var bytes = try Data(contentsOf: sealed)
+        bytes[32 + 45] ^= 0x01
+        try bytes.write(to: sealed)
+        let before = try segmentFiles().map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
+        let arguments = command == "serve" ? ["serve", "--port", "0", "--data-dir", directory.path] : [command, directory.path]
+        let child = try ChildProcess(
+            product: "stele", arguments: arguments,
+            outputURL: directory.deletingLastPathComponent().appendingPathComponent("cli-\(UUID().uuidString).out"))
+        defer { try? FileManager.default.removeItem(at: child.outputURL) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while child.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        guard !child.process.isRunning else {
+            child.killHard()
+            Issue.record("stele \(command) kept running on a corrupt journal")
+            return
+        }
+        #expect(child.process.terminationStatus == 3, "stele \(command): \(child.output)")
+        let after = try segmentFiles().map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
+        #expect(after.map(\.0) == before.map(\.0))
+        #expect(after.map(\.1) == before.map(\.1), "stele \(command) changed a segment")
+        let quarantine = directory.appendingPathComponent("quarantine").path
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: quarantine)) ?? []).isEmpty)
+    }
+
     @Test func dumpJSON_printsOneReadShapedObjectPerLine() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let appended = try await makeJournal(records: 30)

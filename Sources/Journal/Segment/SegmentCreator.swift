@@ -40,6 +40,7 @@ package struct SegmentCreator: Sendable {
             if let handle {
                 fileSystem.close(handle)
                 try? fileSystem.removeFile(path)
+                try? fileSystem.synchronizeDirectory(directory.segments)
             }
             if error == .noSpace { throw .noSpace }
             throw .io(operation: step, path: path.string, errno: error)
@@ -67,6 +68,7 @@ package struct SegmentCreator: Sendable {
         } catch {
             fileSystem.close(spare)
             try? fileSystem.removeFile(renamed ? path : sparePath)
+            try? fileSystem.synchronizeDirectory(renamed ? directory.segments : sparePath.removingLastComponent())
             if error == .noSpace { throw .noSpace }
             throw .io(operation: step, path: path.string, errno: error)
         }

@@ -138,7 +138,7 @@ package final class SegmentPreparer: Sendable {
             return nil
         }
         if let spare { fileSystem.close(spare) }
-        try? fileSystem.removeFile(path)
+        removeSpareFile()
     }
 
     private func makeSpare() {
@@ -154,7 +154,7 @@ package final class SegmentPreparer: Sendable {
         }
         if !keep, let handle {
             fileSystem.close(handle)
-            try? fileSystem.removeFile(path)
+            removeSpareFile()
         }
     }
 
@@ -162,7 +162,10 @@ package final class SegmentPreparer: Sendable {
     /// zeros written over all of it, fdatasynced. On any failure the partial
     /// file is removed and the error thrown.
     private func writeSpare() throws(Errno) -> FileHandle {
-        if fileSystem.fileExists(path) { try fileSystem.removeFile(path) }
+        if fileSystem.fileExists(path) {
+            try fileSystem.removeFile(path)
+            try fileSystem.synchronizeDirectory(path.removingLastComponent())
+        }
         let handle = try fileSystem.open(path, mode: .createExclusive)
         do throws(Errno) {
             try fileSystem.allocate(handle, upTo: fileBytes)
@@ -184,8 +187,15 @@ package final class SegmentPreparer: Sendable {
             return handle
         } catch {
             fileSystem.close(handle)
-            try? fileSystem.removeFile(path)
+            removeSpareFile()
             throw error
         }
+    }
+
+    /// Removes the spare file, durably (its directory synced), as best it can:
+    /// a spare left behind is a known temporary file, which opening removes.
+    private func removeSpareFile() {
+        guard (try? fileSystem.removeFile(path)) != nil else { return }
+        try? fileSystem.synchronizeDirectory(path.removingLastComponent())
     }
 }

@@ -45,6 +45,18 @@ struct IOErrorLoopTests {
             prepare: { journal in try await fill(journal, count: 7, size: 500) },
             run: { journal in _ = try await journal.append(FaultSupport.record("new", size: 500)) }),
         Operation(
+            name: "an append that rotates into the prepared spare",
+            options: withSpareSegments(FaultSupport.options()),
+            prepare: { journal in
+                // 4 records of 540 bytes pass half of the 4 KiB segment: the
+                // spare is prepared then, and the next append moves into it.
+                try await fill(journal, count: 4, size: 500)
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !journal.isSpareSegmentReady, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+                #expect(journal.isSpareSegmentReady, "no spare was prepared")
+            },
+            run: { journal in _ = try await journal.append(FaultSupport.record("new", size: 500)) }),
+        Operation(
             name: "a cursor write",
             prepare: { journal in
                 try await fill(journal, count: 10, size: 300)
@@ -77,6 +89,13 @@ struct IOErrorLoopTests {
                 old.segmentBases.filter { $0 <= new.start }.map { old.dropping(below: $0) }
             }),
     ]
+
+    /// `options` with the spare segment prepared ahead, as the service runs.
+    static func withSpareSegments(_ options: JournalOptions) -> JournalOptions {
+        var options = options
+        options.prepareSpareSegments = true
+        return options
+    }
 
     static func fill(_ journal: Journal, count: Int, size: Int) async throws {
         for index in 0..<count { _ = try await journal.append(FaultSupport.record("old \(index)", size: size)) }
