@@ -22,7 +22,14 @@ enum AppendBenchmark {
         return Array((prefix + String(repeating: "x", count: 256 - prefix.count - suffix.count) + suffix).utf8)
     }()
 
-    static func run(directory: String, durability: Durability, appenders: Int, seconds: Double, prepareSpareSegments: Bool = true) async throws -> Figure {
+    /// With `warm`, the timed appends start once the journal writes into a
+    /// prepared segment, as a journal that has been running does: a new
+    /// journal's first segment is not one (its spare is made once 4 MiB are in
+    /// it), and an fdatasync into space that was never written costs more.
+    static func run(
+        directory: String, durability: Durability, appenders: Int, seconds: Double, prepareSpareSegments: Bool = true,
+        warm: Bool = true
+    ) async throws -> Figure {
         let path = FilePath(directory).appending("append-\(durability.rawValue)-\(appenders)")
         removeTree(path.string)
         var options = JournalOptions(durability: durability)
@@ -32,6 +39,8 @@ enum AppendBenchmark {
             fsyncTimes.withLock { $0.append(Statistics.seconds(event.fsyncDuration) * 1e6) }
         }
         let journal = try await Journal.open(at: path, options: options, logger: quietLogger)
+        if warm, prepareSpareSegments { try await warmUp(journal) }
+        fsyncTimes.withLock { $0.removeAll() }
         let before = await journal.statistics()
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(seconds * 1000))
@@ -67,5 +76,16 @@ enum AppendBenchmark {
             p99: Statistics.percentile(latencies, 0.99), requestsPerFsync: requests / fsyncs,
             fsyncMicroseconds: (after.fsyncSeconds - before.fsyncSeconds) / fsyncs * 1e6,
             fsyncP99: Statistics.percentile(fsyncTimes.withLock { $0 }, 0.99))
+    }
+
+    /// Fills the first segment past the point where its spare is made, waits
+    /// for the spare, and moves into it with one more append.
+    static func warmUp(_ journal: Journal) async throws {
+        let batch = [AppendRecord](repeating: AppendRecord(payload: payload, isJSON: true), count: 1000)
+        while journal.bounds.end < 4 << 20 { _ = try await journal.append(batch) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while !journal.isSpareSegmentReady, clock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        _ = try await journal.append(AppendRecord(payload: payload, isJSON: true))
     }
 }

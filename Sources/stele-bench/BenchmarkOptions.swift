@@ -1,7 +1,8 @@
 /// `stele-bench` arguments: `--quick` for a short smoke run, `--repetitions N`,
 /// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data),
 /// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`,
-/// `--no-spare` (no segment written ahead of use, to see what that costs).
+/// `--no-spare` (no segment written ahead of use, to see what that costs),
+/// `--cold` (time a new journal from its first append, in its first segment, which is not a prepared one).
 struct BenchmarkOptions {
     var repetitions = 5
     var seconds = 3.0
@@ -12,6 +13,8 @@ struct BenchmarkOptions {
     var durabilities = ["immediate", "group"]
     /// Whether the journal writes the next segment ahead of use (its default).
     var prepareSpareSegments = true
+    /// Whether append runs start on a new journal instead of one already writing into a prepared segment.
+    var cold = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -30,6 +33,7 @@ struct BenchmarkOptions {
             case "--durability":
                 durabilities = (iterator.next() ?? "").split(separator: ",").map(String.init)
             case "--no-spare": prepareSpareSegments = false
+            case "--cold": cold = true
             case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             default: print("unknown argument \(argument)")
             }

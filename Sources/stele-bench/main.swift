@@ -44,7 +44,7 @@ if options.sections.contains("append") {
                 let preallocated = DiskBenchmark.run(directory: options.directory, preallocated: true, seconds: loopSeconds).rate
                 let figure = try await AppendBenchmark.run(
                     directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds,
-                    prepareSpareSegments: options.prepareSpareSegments)
+                    prepareSpareSegments: options.prepareSpareSegments, warm: !options.cold)
                 figures.append(figure)
                 toGrowing.append(figure.rate / growing)
                 toPreallocated.append(figure.rate / preallocated)
