@@ -18,6 +18,22 @@ import Testing
         return (status, child.output)
     }
 
+    /// Runs `stele` and waits for it to exit by itself: its status and output,
+    /// or nil when it was still running at the deadline (then it is killed).
+    func steleExit(_ arguments: [String], within limit: Duration) async throws -> (status: Int32, output: String)? {
+        let child = try ChildProcess(
+            product: "stele", arguments: arguments,
+            outputURL: directory.deletingLastPathComponent().appendingPathComponent("cli-\(UUID().uuidString).out"))
+        defer { try? FileManager.default.removeItem(at: child.outputURL) }
+        let deadline = ContinuousClock.now + limit
+        while child.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        guard !child.process.isRunning else {
+            child.killHard()
+            return nil
+        }
+        return (child.process.terminationStatus, child.output)
+    }
+
     func makeJournal(records: Int, segmentMaxBytes: Int = 4096) async throws -> [AppendedRecord] {
         var options = JournalOptions()
         options.segmentMaxBytes = segmentMaxBytes
@@ -43,18 +59,12 @@ import Testing
 
     @Test(arguments: ["-1", "10001", "many"])
     func serve_withAnIdleSpinOutOfRange_refusesToStart(value: String) async throws {
-        let child = try ChildProcess(
-            product: "stele", arguments: ["serve", "--port", "0", "--data-dir", directory.path, "--idle-spin-us", value],
-            outputURL: directory.deletingLastPathComponent().appendingPathComponent("cli-\(UUID().uuidString).out"))
-        defer { try? FileManager.default.removeItem(at: child.outputURL) }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while child.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        guard !child.process.isRunning else {
-            child.killHard()
+        let arguments = ["serve", "--port", "0", "--data-dir", directory.path, "--idle-spin-us", value]
+        guard let (status, _) = try await steleExit(arguments, within: .seconds(30)) else {
             Issue.record("stele serve started with --idle-spin-us \(value)")
             return
         }
-        #expect(child.process.terminationStatus != 0)
+        #expect(status != 0)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("segments").path))
     }
 
@@ -103,18 +113,11 @@ import Testing
         try bytes.write(to: sealed)
         let before = try segmentFiles().map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
         let arguments = command == "serve" ? ["serve", "--port", "0", "--data-dir", directory.path] : [command, directory.path]
-        let child = try ChildProcess(
-            product: "stele", arguments: arguments,
-            outputURL: directory.deletingLastPathComponent().appendingPathComponent("cli-\(UUID().uuidString).out"))
-        defer { try? FileManager.default.removeItem(at: child.outputURL) }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while child.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        guard !child.process.isRunning else {
-            child.killHard()
+        guard let (status, output) = try await steleExit(arguments, within: .seconds(60)) else {
             Issue.record("stele \(command) kept running on a corrupt journal")
             return
         }
-        #expect(child.process.terminationStatus == 3, "stele \(command): \(child.output)")
+        #expect(status == 3, "stele \(command): \(output)")
         let after = try segmentFiles().map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
         #expect(after.map(\.0) == before.map(\.0))
         #expect(after.map(\.1) == before.map(\.1), "stele \(command) changed a segment")
