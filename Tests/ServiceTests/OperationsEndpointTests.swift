@@ -74,4 +74,36 @@ import Testing
             #expect(appended?.hasSuffix(" 2") == true, "\(appended ?? "no sample")")
         }
     }
+
+    /// The value of the sample `series` (a name, with its labels if any) in a `/metrics` body.
+    static func sample(_ series: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+
+    @Test func metrics_describeTheJournalAndItsCursors_andADeletedCursorLeavesThem() async throws {
+        try await withServer { server in
+            let client = server.client()
+            let appended = try await client.appendRecords(3)
+            let end = try #require(appended.last).next
+            let held = appended[0].next
+            #expect(try await client.putCursor("billing", offset: held).status == 200)
+
+            let text = try await client.request("GET", "/metrics").text
+            let expected: [(String, Double)] = [
+                ("stele_journal_end_offset", Double(end)), ("stele_journal_start_offset", 0), ("stele_segments", 1),
+                ("stele_journal_failed", 0), ("stele_ready", 1), ("stele_long_poll_waiters", 0),
+                (#"stele_cursor_offset{cursor="billing"}"#, Double(held)),
+                (#"stele_cursor_lag_bytes{cursor="billing"}"#, Double(end - held)),
+            ]
+            for (series, value) in expected {
+                #expect(Self.sample(series, in: text) == value, "\(series) in /metrics")
+            }
+            #expect(text.contains("stele_group_commit_batch_requests_bucket"), "no batch-size histogram")
+
+            #expect(try await client.request("DELETE", "/v1/cursors/billing").status == 204)
+            let after = try await client.request("GET", "/metrics").text
+            #expect(!after.contains(#"cursor="billing""#), "a deleted cursor is still in /metrics")
+        }
+    }
 }

@@ -17,6 +17,8 @@ package final class ServiceMetrics: Sendable {
     private let batchRequests: Recorder
     private let deletedSegments: CoreMetrics.Counter
     private let waiters = Atomic<Int>(0)
+    /// The cursors the last scrape exported: a cursor deleted since loses its series.
+    private let exportedCursors = Mutex(Set<String>())
     /// Per-request series, made once per route, method and status.
     private let requestSeries = Mutex([RequestSeriesKey: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]())
 
@@ -101,6 +103,15 @@ package final class ServiceMetrics: Sendable {
                 gauge("stele_cursor_offset", [("cursor", cursor.name)]).record(Int64(clamping: cursor.offset))
                 gauge("stele_cursor_lag_bytes", [("cursor", cursor.name)])
                     .record(Int64(clamping: snapshot.end &- min(cursor.offset, snapshot.end)))
+            }
+            let names = Set(snapshot.cursors.map(\.name))
+            let deleted = exportedCursors.withLock { exported in
+                defer { exported = names }
+                return exported.subtracting(names)
+            }
+            for name in deleted {
+                gauge("stele_cursor_offset", [("cursor", name)]).destroy()
+                gauge("stele_cursor_lag_bytes", [("cursor", name)]).destroy()
             }
         }
         var buffer: [UInt8] = []
