@@ -93,19 +93,6 @@ struct JournalOpener: Sendable {
     }
 
     private func validate(_ options: JournalOptions) throws(JournalError) {
-        func invalid(_ reason: String) -> JournalError { .invalidOptions(reason) }
-        guard (1...RecordFormat.largestPayload).contains(options.maximumPayload) else {
-            throw invalid("maximum payload must be 1…\(RecordFormat.largestPayload) bytes")
-        }
-        guard options.unsyncedWindow >= options.maximumPayload + RecordFormat.headerSize else {
-            throw invalid("the unsynced window must hold the largest record")
-        }
-        guard (4096...(1 << 31)).contains(options.segmentMaxBytes) else {
-            throw invalid("segment size must be 4 KiB…2 GiB")
-        }
-        guard options.maximumBatchBytes > 0, options.maximumBatchBytes <= options.unsyncedWindow,
-              options.maximumBatchRequests > 0 else {
-            throw invalid("batch limits must be positive and within the unsynced window")
-        }
+        if let reason = options.invalidReason { throw .invalidOptions(reason) }
     }
 }

@@ -29,7 +29,7 @@ struct ServeSetup {
         var options = JournalOptions()
         let durability = S.resolve(settings.durability, "STELE_DURABILITY") ?? "immediate"
         guard let level = Durability(rawValue: durability) else {
-            throw ValidationError("durability must be immediate or group, not \(durability)")
+            throw ValidationError("durability (--durability, STELE_DURABILITY) must be immediate or group, not \(durability)")
         }
         options.durability = level
         options.segmentMaxBytes = try S.resolve(settings.segmentMaxBytes, "STELE_SEGMENT_MAX_BYTES", default: options.segmentMaxBytes)
@@ -37,6 +37,8 @@ struct ServeSetup {
         guard (0...10_000).contains(idleSpin) else { throw ValidationError("idle spin must be 0 to 10000 microseconds") }
         options.maximumIdleSpin = .microseconds(idleSpin)
         options.maximumPayload = try S.resolve(settings.maxRecordBytes, "STELE_MAX_RECORD_BYTES", default: options.maximumPayload)
+        // Refused here, before the server listens, rather than when the journal opens.
+        if let reason = options.invalidReason { throw ValidationError("invalid journal settings: \(reason)") }
 
         var limits = ServiceLimits()
         limits.maximumBodyBytes = try S.resolve(settings.maxBodyBytes, "STELE_MAX_BODY_BYTES", default: limits.maximumBodyBytes)
