@@ -25,8 +25,9 @@ extension JournalAPI {
         case .failure(let problem): return .failure(problem)
         }
         if let refusal = authorize(operation, head) { return .failure(refusal) }
-        if operation.needsJournal, case .serving = currentPhase {} else if operation.needsJournal {
-            return .failure(unavailable)
+        if operation.needsJournal {
+            let phase = currentPhase
+            if case .serving = phase {} else { return .failure(Self.unavailable(in: phase)) }
         }
         switch operation {
         case .appendRecords, .setCursor:

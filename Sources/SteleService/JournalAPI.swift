@@ -52,8 +52,10 @@ package final class JournalAPI: HTTPHandler {
         guard case .success(let operation) = Router.resolve(method: request.method, path: request.path) else {
             return exchange.respond(Problem(.notFound, "no resource at \(request.path)").response(instance: request.path))
         }
+        // One reading of the phase for the whole request: it may change meanwhile.
+        let phase = currentPhase
         let journal: Journal?
-        switch currentPhase {
+        switch phase {
         case .serving(let open): journal = open
         case .recovering, .draining: journal = nil
         }
@@ -63,7 +65,7 @@ package final class JournalAPI: HTTPHandler {
         case .readiness: readiness(answer)
         case .metrics: exposeMetrics(journal, answer)
         default:
-            guard let journal else { return answer.problem(unavailable) }
+            guard let journal else { return answer.problem(Self.unavailable(in: phase)) }
             route(operation, request, journal, answer)
         }
     }
@@ -115,14 +117,16 @@ package final class JournalAPI: HTTPHandler {
         }
     }
 
-    /// The problem for a request that needs the journal when there is none to serve it.
-    var unavailable: Problem {
-        switch currentPhase {
+    /// The problem for a request that needs the journal when `phase` has none
+    /// to serve it (or, for readiness, none that takes writes).
+    static func unavailable(in phase: ServicePhase) -> Problem {
+        switch phase {
         case .recovering: Problem(.notReady, "the journal is still being recovered")
         case .draining: Problem(.shuttingDown, "the server is shutting down")
         case .serving(let journal):
             switch journal.state {
-            case .writable: Problem(.internal, "the journal is available")
+            // Not asked for by any caller; a retryable answer all the same, never a 500.
+            case .writable: Problem(.notReady, "the journal is not ready yet")
             case .failed(let reason): Problem(.journalFailed, "the journal has failed: \(reason)")
             case .closed: Problem(.shuttingDown, "the journal is closed")
             }

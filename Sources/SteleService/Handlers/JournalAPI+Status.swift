@@ -30,11 +30,11 @@ extension JournalAPI {
     /// `GET /readyz`: 200 once recovered and writable; 503 during recovery,
     /// after a fatal I/O error and while shutting down.
     func readiness(_ answer: Answer) {
-        if case .serving(let journal) = currentPhase, journal.state == .writable {
+        let phase = currentPhase
+        if case .serving(let journal) = phase, journal.state == .writable {
             answer.json(200, #"{"status":"ready"}"#)
         } else {
-            let reason = unavailable
-            answer.problem(Problem(.notReady, reason.detail))
+            answer.problem(Problem(.notReady, Self.unavailable(in: phase).detail))
         }
     }
 }
