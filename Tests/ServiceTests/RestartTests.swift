@@ -41,4 +41,48 @@ import Testing
         let next = try await reader.appended(json: #""after restart""#)
         #expect(next.offset == acknowledged.last!.next)
     }
+
+    /// SIGTERM while appends are in flight on many connections: the server
+    /// finishes what it took (each append 201, or refused as shutting down,
+    /// or its connection closed unanswered), exits 0, and a restart holds
+    /// every acknowledged record, whole, at its offset.
+    @Test(arguments: ["immediate", "group"])
+    func sigterm_duringAppendsFromManyConnections_exitsZero_andKeepsEveryAcknowledgedRecord(durability: String) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let server = try await ServerProcess.start(in: scratch, flags: ["--durability", durability])
+        defer { server.kill() }
+        let clients = (0..<16).map { _ in server.client(timeout: .seconds(20)) }
+        for client in clients { client.logsExchanges = false }
+        async let ledgers = withThrowingTaskGroup(of: [AppendAcknowledgement].self) { group in
+            for (index, client) in clients.enumerated() {
+                group.addTask {
+                    var acknowledged: [AppendAcknowledgement] = []
+                    for round in 0..<100_000 {
+                        // Any answer but 201 (503 while draining, or no answer) ends this client.
+                        guard let response = try? await client.appendJSON(#"{"client":\#(index),"round":\#(round)}"#),
+                            response.status == 201, let ack = try? AppendAcknowledgement(response)
+                        else { break }
+                        acknowledged.append(ack)
+                    }
+                    return acknowledged
+                }
+            }
+            return try await group.reduce(into: [[AppendAcknowledgement]]()) { $0.append($1) }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let status = await server.stop()
+        let acknowledged = try await ledgers.flatMap { $0 }
+        #expect(status == 0, "\(server.standardError.suffix(2000))")
+        #expect(!acknowledged.isEmpty, "no append was acknowledged before the stop")
+
+        let restarted = try await server.restart()
+        defer { restarted.kill() }
+        let stored = try await restarted.client().readAll()
+        let byOffset = Dictionary(uniqueKeysWithValues: stored.map { ($0.offset, $0.blake3) })
+        for ack in acknowledged {
+            #expect(byOffset[ack.offset] == ack.blake3, "acknowledged record at \(ack.offset) is missing or changed")
+        }
+        #expect(Set(acknowledged.map(\.offset)).count == acknowledged.count, "two acknowledgements for one offset")
+    }
 }
