@@ -24,6 +24,21 @@ import Testing
         }
     }
 
+    /// DESIGN: JSON records are stored as the exact bytes received and returned
+    /// embedded as they are, not parsed and written again.
+    @Test func aJSONRecord_isReturnedAsTheExactBytesItWasSentAs() async throws {
+        try await withServer { server in
+            let client = server.client()
+            let sent = "{ \"a\" : 1.0 ,\t\"x\": 1.50e3,  \"s\":\"\\u00e9\\n\" , \"e\" : [ ] }"
+            let appended = try await client.appended(json: sent)
+            let page = try await client.request("GET", "/v1/records?from=\(appended.offset)&limit=1")
+            #expect(page.status == 200)
+            #expect(page.text.contains(#""payload":"# + sent + "}"), "the stored JSON came back changed: \(page.text)")
+            let single = try await client.request("GET", "/v1/records/\(appended.offset)")
+            #expect(single.text.contains(#""payload":"# + sent), "\(single.text)")
+        }
+    }
+
     @Test func read_withLimit_returnsAtMostThatManyAndNextContinues() async throws {
         try await withServer { server in
             let client = server.client()
