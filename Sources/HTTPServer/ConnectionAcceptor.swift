@@ -32,6 +32,8 @@ final class ConnectionAcceptor: @unchecked Sendable {
     let port: UInt16
     /// Written to stop the thread.
     private let wakeup: Int32
+    /// Set by the first ``stop()``.
+    private let stopped = Atomic(false)
     private var daemon: OpaquePointer?
     private var thread: pthread_t?
     private let log: (String) -> Void
@@ -103,8 +105,10 @@ final class ConnectionAcceptor: @unchecked Sendable {
     }
 
     /// Stops accepting and closes the listening socket; connections already
-    /// added are libmicrohttpd's. Call it once, before the daemon stops.
+    /// added are libmicrohttpd's. Call it before the daemon stops; a second
+    /// call does nothing (a second close could hit a descriptor reused since).
     func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var one: UInt64 = 1
         _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
         if let thread { pthread_join(thread, nil) }

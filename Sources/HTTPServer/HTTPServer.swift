@@ -30,6 +30,8 @@ package final class HTTPServer: Sendable {
     package typealias LogSink = @Sendable (String) -> Void
 
     private let boundPort = Atomic<UInt16>(0)
+    /// Set once ``release()`` has freed the C memory.
+    private let released = Atomic(false)
 
     /// The port the server listens on (the one chosen when the configuration asked for 0).
     package var port: UInt16 { boundPort.load(ordering: .relaxed) }
@@ -117,7 +119,12 @@ package final class HTTPServer: Sendable {
         release()
     }
 
+    /// Frees the C memory the daemon used, once: a failed init calls it, and
+    /// so does `deinit`, which Swift runs for a class whose init threw after
+    /// every property was set (calling it twice was a double free: a TLS key
+    /// that libmicrohttpd refused crashed the server instead of stopping it).
     private func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for pointer in tlsMaterial { free(pointer) }
         logTarget.deallocate()
     }

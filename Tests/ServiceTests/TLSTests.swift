@@ -45,4 +45,27 @@ struct TLSTests {
         let plain = try? await server.client(timeout: .seconds(5)).request("GET", "/healthz")
         #expect(plain?.status != 200)
     }
+
+    /// Bad TLS settings keep the server from starting, before it listens.
+    @Test(arguments: ["certificate only", "not PEM", "missing file"])
+    func badTLSSettings_keepTheServerFromStarting(case name: String) async throws {
+        let scratch = try ScratchDirectory("tls")
+        defer { scratch.remove() }
+        let garbage = scratch.path("garbage.pem")
+        try Data("this is not a certificate\n".utf8).write(to: garbage)
+        let flags: [String] = switch name {
+        case "certificate only": ["--tls-cert", garbage.path]
+        case "not PEM": ["--tls-cert", garbage.path, "--tls-key", garbage.path]
+        default: ["--tls-cert", scratch.path("none.pem").path, "--tls-key", scratch.path("none.pem").path]
+        }
+        do {
+            let server = try await ServerProcess.start(in: scratch, flags: flags, waitForReady: false)
+            server.kill()
+            Issue.record("stele serve started with \(name)")
+        } catch let failure as ServerProcess.StartFailure {
+            // A refusal, not a crash (it was a double free for a key libmicrohttpd refused).
+            #expect(failure.description.contains("ended (exited("), "\(failure)")
+            #expect(!failure.standardError.isEmpty, "no reason given")
+        }
+    }
 }
