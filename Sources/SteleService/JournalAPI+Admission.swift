@@ -30,7 +30,7 @@ extension JournalAPI {
             if case .serving = phase {} else { return .failure(Self.unavailable(in: phase)) }
         }
         switch operation {
-        case .appendRecords, .setCursor:
+        case .appendRecords, .setCursor, .cleanup:
             if let framing = Self.ambiguousFraming(head) { return .failure(Problem(.invalidBody, framing)) }
         default: break
         }

@@ -48,6 +48,11 @@ extension BadRequest {
                     + "Transfer-Encoding: chunked\r\nContent-Length: 8\r\n\r\n1\r\n7\r\n0\r\n\r\n"
             }, method: "POST", target: "/v1/records", statuses: Set(400..<500), codes: appendCodes),
         BadRequest(
+            "cleanup with Content-Length and Transfer-Encoding both", raw: { port in
+                "POST /v1/segments/cleanup HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                    + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            }, method: "POST", target: "/v1/segments/cleanup", statuses: [400], codes: ["invalid-body"]),
+        BadRequest(
             "two different Content-Lengths", raw: { port in
                 "POST /v1/records HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 1\r\nContent-Length: 2\r\n\r\n12"
