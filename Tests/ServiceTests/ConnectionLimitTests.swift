@@ -21,6 +21,18 @@ import Testing
         }
     }
 
+    /// Whether a new client is served within about 5 s (trying every 100 ms).
+    static func servesANewClient(_ server: ServerProcess) async throws -> Bool {
+        for _ in 0..<50 {
+            let fresh = server.client(timeout: .seconds(2))
+            let served = (try? await fresh.request("GET", "/healthz"))?.status == 200
+            await fresh.close()
+            if served { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
     @Test func idleConnection_isClosedAfterTheTimeout() async throws {
         try await withServer(["--connection-timeout", "2"]) { server in
             let idle = server.client()
@@ -96,14 +108,7 @@ import Testing
             // on the server's side yet: never more than the limit.
             #expect((2...3).contains(served), "\(served) of 6 connections from one address were served with a limit of 3")
             for client in clients { await client.close() }
-            var recovered = false
-            for _ in 0..<50 where !recovered {
-                let fresh = server.client(timeout: .seconds(2))
-                recovered = (try? await fresh.request("GET", "/healthz"))?.status == 200
-                await fresh.close()
-                if !recovered { try await Task.sleep(for: .milliseconds(100)) }
-            }
-            #expect(recovered, "no connection was served after the first ones closed")
+            #expect(try await Self.servesANewClient(server), "no connection was served after the first ones closed")
         }
     }
 
@@ -143,14 +148,7 @@ import Testing
             for client in burst { await client.close() }
 
             // Once the burst is gone, new clients are served again.
-            var recovered = false
-            for _ in 0..<50 where !recovered {
-                let fresh = server.client(timeout: .seconds(2))
-                recovered = (try? await fresh.request("GET", "/healthz"))?.status == 200
-                await fresh.close()
-                if !recovered { try await Task.sleep(for: .milliseconds(100)) }
-            }
-            #expect(recovered)
+            #expect(try await Self.servesANewClient(server))
             #expect(try await server.client().fingerprint() == before)
             // libmicrohttpd 0.9.75 refusing added connections itself left a lock
             // taken that hung the shutdown: the server stops as usual.
