@@ -17,9 +17,6 @@ final class SubmissionBudget: Sendable {
         self.limit = limit
     }
 
-    /// Bytes submitted and not yet taken by the journal's thread.
-    var bytesWaiting: Int { submitted.load(ordering: .relaxed) }
-
     /// Takes `bytes` from the budget and returns nil, or returns the bytes
     /// already waiting when `bytes` more would exceed it.
     func take(_ bytes: Int) -> Int? {
