@@ -15,6 +15,9 @@ extension JournalOptions {
         guard maximumBatchBytes > 0, maximumBatchBytes <= unsyncedWindow, maximumBatchRequests > 0 else {
             return "batch limits must be positive and within the unsynced window"
         }
+        guard maximumQueuedBytes > 0 else {
+            return "the bytes of appends allowed to wait must be positive"
+        }
         return nil
     }
 }

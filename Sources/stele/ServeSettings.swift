@@ -18,6 +18,8 @@ struct ServeSettings: ParsableArguments {
     var idleSpinUs: Int?
     @Option(help: "Largest record payload. [env: STELE_MAX_RECORD_BYTES] (default: 1048576)")
     var maxRecordBytes: Int?
+    @Option(help: "Bytes of appends that may wait for the disk at once (a slow or stalled disk); beyond them appends get 503 overloaded with Retry-After at once, so memory stays bounded. [env: STELE_MAX_QUEUED_BYTES] (default: 67108864)")
+    var maxQueuedBytes: Int?
     @Option(help: "Largest request body; larger ones get 413 before they are read. [env: STELE_MAX_BODY_BYTES] (default: 8388608)")
     var maxBodyBytes: Int?
     @Option(help: "Most records in one NDJSON batch. [env: STELE_MAX_BATCH_RECORDS] (default: 10000)")

@@ -37,6 +37,8 @@ struct ServeSetup {
         guard (0...10_000).contains(idleSpin) else { throw ValidationError("idle spin must be 0 to 10000 microseconds") }
         options.maximumIdleSpin = .microseconds(idleSpin)
         options.maximumPayload = try S.resolve(settings.maxRecordBytes, "STELE_MAX_RECORD_BYTES", default: options.maximumPayload)
+        options.maximumQueuedBytes = try S.resolve(
+            settings.maxQueuedBytes, "STELE_MAX_QUEUED_BYTES", default: options.maximumQueuedBytes)
         // Refused here, before the server listens, rather than when the journal opens.
         if let reason = options.invalidReason { throw ValidationError("invalid journal settings: \(reason)") }
 

@@ -33,6 +33,7 @@ import Testing
     @Test(arguments: [
         ("STELE_DURABILITY", "sometimes", "STELE_DURABILITY"), ("STELE_THREADS", "many", "STELE_THREADS"),
         ("STELE_MAX_RECORD_BYTES", "-1", "maximum payload"), ("STELE_SEGMENT_MAX_BYTES", "100", "segment size"),
+        ("STELE_MAX_QUEUED_BYTES", "0", "allowed to wait"),
     ])
     func aBadEnvironmentValue_keepsTheServerFromStarting(name: String, value: String, named: String) async throws {
         let scratch = try ScratchDirectory()
