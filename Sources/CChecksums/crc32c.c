@@ -7,8 +7,13 @@
  *   - portable: "slicing by 8" over eight 256-entry tables, where
  *     table[k][b] is the register contribution of byte b followed by k zero
  *     bytes;
- *   - hardware: the SSE4.2 CRC32 instruction over three independent streams,
- *     recombined with a carry-less multiplication (PCLMULQDQ).
+ *   - hardware, two kernels, the faster on this CPU chosen at first use:
+ *     "lanes", the SSE4.2 CRC32 instruction over three independent streams
+ *     recombined with a carry-less multiplication (PCLMULQDQ); "folding",
+ *     carry-less multiplications folding four 128-bit lanes over the
+ *     message, finished with the CRC32 instruction. CPUs that start one
+ *     CRC32 per cycle run the first at its best; those that start one every
+ *     three cycles (AMD Zen 1: 6 GB/s) run the second faster (9.5 GB/s).
  *
  * Notation used in the comments below. A 32-bit register value r stands for
  * the polynomial R(x) = sum r_i * x^(31-i) (bit 0 is the highest power: the
@@ -24,6 +29,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #define CRC32C_REFLECTED_POLY 0x82F63B78u
 
@@ -143,7 +149,7 @@ CRC_HW_TARGET static inline uint32_t crc_three_lanes(uint32_t r, const uint8_t *
     return crc_shift((uint32_t)a, k2) ^ crc_shift((uint32_t)b, k1) ^ (uint32_t)c;
 }
 
-CRC_HW_TARGET static uint32_t crc32c_hardware_raw(uint32_t r, const uint8_t *p, size_t length) {
+CRC_HW_TARGET static uint32_t crc32c_lanes_raw(uint32_t r, const uint8_t *p, size_t length) {
     /* Align to 8 bytes so no 8-byte load straddles a cache line. */
     while (length > 0 && ((uintptr_t)p & 7u) != 0) {
         r = _mm_crc32_u8(r, *p);
@@ -182,20 +188,134 @@ CRC_HW_TARGET static uint32_t crc32c_hardware_raw(uint32_t r, const uint8_t *p, 
     return r;
 }
 
+/*
+ * Folding. A 16-byte lane loaded little-endian holds the message bits in
+ * stream order from bit 0, so its low 64 bits H are the higher powers:
+ * lane = H * x^64 + L. Moving the lane 512 bits (64 bytes) further along
+ * the message multiplies it by x^512; mod P that is
+ *     H * (x^576 mod P) + L * (x^512 mod P),
+ * a polynomial of degree below 96 that fits the lane again. With the
+ * identity above (the carry-less product of reflected values is x * A * K,
+ * here read as a 128-bit lane), the constants are x^575 mod P for H and
+ * x^511 mod P for L, each placed in the upper half of a 64-bit word (a
+ * 32-bit reflected value r stands for R(x) * x^32 in 64 bits). Four lanes
+ * fold 64 bytes per step; at the end they are a 64-byte message congruent
+ * to everything folded, whose raw CRC from zero the CRC32 instruction
+ * computes. The register r enters by being added to the first four bytes.
+ */
+#define CRC_FOLD_HIGH 0x1C19243Bull /* x^575 mod P */
+#define CRC_FOLD_LOW 0x75BBA45Bull  /* x^511 mod P */
+#define CRC_FOLD_MINIMUM 256u
+
+/* raw(r, p[0 ..< 64 * blocks]), blocks >= 1. */
+CRC_HW_TARGET static uint32_t crc_fold_blocks(uint32_t r, const uint8_t *p, size_t blocks) {
+    __m128i k = _mm_set_epi64x((long long)(CRC_FOLD_LOW << 32), (long long)(CRC_FOLD_HIGH << 32));
+    /* Hide the constant's value from the optimizer: knowing it, clang splits
+     * it over two registers and copies every lane twice per step instead of
+     * multiplying one half in place, which ran 15-20 % slower on Zen 1. */
+    __asm__("" : "+x"(k));
+    __m128i x0 = _mm_loadu_si128((const __m128i *)p);
+    __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+    x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)r));
+    for (size_t block = 1; block < blocks; block++) {
+        p += 64;
+        __m128i h0 = _mm_clmulepi64_si128(x0, k, 0x00), l0 = _mm_clmulepi64_si128(x0, k, 0x11);
+        __m128i h1 = _mm_clmulepi64_si128(x1, k, 0x00), l1 = _mm_clmulepi64_si128(x1, k, 0x11);
+        __m128i h2 = _mm_clmulepi64_si128(x2, k, 0x00), l2 = _mm_clmulepi64_si128(x2, k, 0x11);
+        __m128i h3 = _mm_clmulepi64_si128(x3, k, 0x00), l3 = _mm_clmulepi64_si128(x3, k, 0x11);
+        x0 = _mm_xor_si128(_mm_xor_si128(h0, l0), _mm_loadu_si128((const __m128i *)p));
+        x1 = _mm_xor_si128(_mm_xor_si128(h1, l1), _mm_loadu_si128((const __m128i *)(p + 16)));
+        x2 = _mm_xor_si128(_mm_xor_si128(h2, l2), _mm_loadu_si128((const __m128i *)(p + 32)));
+        x3 = _mm_xor_si128(_mm_xor_si128(h3, l3), _mm_loadu_si128((const __m128i *)(p + 48)));
+    }
+    uint64_t folded = 0;
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_cvtsi128_si64(x0));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_extract_epi64(x0, 1));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_cvtsi128_si64(x1));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_extract_epi64(x1, 1));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_cvtsi128_si64(x2));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_extract_epi64(x2, 1));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_cvtsi128_si64(x3));
+    folded = _mm_crc32_u64(folded, (uint64_t)_mm_extract_epi64(x3, 1));
+    return (uint32_t)folded;
+}
+
+CRC_HW_TARGET static uint32_t crc32c_folding_raw(uint32_t r, const uint8_t *p, size_t length) {
+    if (length >= CRC_FOLD_MINIMUM) {
+        size_t blocks = length / 64;
+        r = crc_fold_blocks(r, p, blocks);
+        p += blocks * 64;
+        length -= blocks * 64;
+    }
+    return crc32c_lanes_raw(r, p, length);
+}
+
 bool stele_crc32c_has_hardware(void) {
     unsigned needed = STELE_CPU_SSE42 | STELE_CPU_PCLMUL;
     return (stele_cpu_features() & needed) == needed;
 }
 
+uint32_t stele_crc32c_hardware_lanes(uint32_t crc, const void *data, size_t length) {
+    return ~crc32c_lanes_raw(~crc, (const uint8_t *)data, length);
+}
+
+uint32_t stele_crc32c_hardware_folding(uint32_t crc, const void *data, size_t length) {
+    return ~crc32c_folding_raw(~crc, (const uint8_t *)data, length);
+}
+
+/* Whether folding beat lanes over 16 KiB, best of five alternating runs each. */
+static bool folding_is_faster;
+static pthread_once_t kernel_once = PTHREAD_ONCE_INIT;
+
+static double seconds_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+static void choose_kernel(void) {
+    static uint8_t sample[16384];
+    double best_lanes = 1e9, best_folding = 1e9;
+    volatile uint32_t sink = 0;
+    for (int run = 0; run < 5; run++) {
+        double start = seconds_now();
+        sink += stele_crc32c_hardware_lanes(sink, sample, sizeof sample);
+        double middle = seconds_now();
+        sink += stele_crc32c_hardware_folding(sink, sample, sizeof sample);
+        double end = seconds_now();
+        if (middle - start < best_lanes) best_lanes = middle - start;
+        if (end - middle < best_folding) best_folding = end - middle;
+    }
+    folding_is_faster = best_folding < best_lanes;
+}
+
+bool stele_crc32c_hardware_prefers_folding(void) {
+    pthread_once(&kernel_once, choose_kernel);
+    return folding_is_faster;
+}
+
 uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
-    return ~crc32c_hardware_raw(~crc, (const uint8_t *)data, length);
+    return stele_crc32c_hardware_prefers_folding() ? stele_crc32c_hardware_folding(crc, data, length)
+                                                   : stele_crc32c_hardware_lanes(crc, data, length);
 }
 
 #else /* not x86-64: no hardware path */
 
 bool stele_crc32c_has_hardware(void) { return false; }
 
+bool stele_crc32c_hardware_prefers_folding(void) { return false; }
+
 uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
+    return stele_crc32c_portable(crc, data, length);
+}
+
+uint32_t stele_crc32c_hardware_lanes(uint32_t crc, const void *data, size_t length) {
+    return stele_crc32c_portable(crc, data, length);
+}
+
+uint32_t stele_crc32c_hardware_folding(uint32_t crc, const void *data, size_t length) {
     return stele_crc32c_portable(crc, data, length);
 }
 
@@ -212,7 +332,12 @@ static _Atomic(crc32c_function) selected_crc32c = NULL;
 uint32_t stele_crc32c(uint32_t crc, const void *data, size_t length) {
     crc32c_function function = atomic_load_explicit(&selected_crc32c, memory_order_relaxed);
     if (function == NULL) {
-        function = stele_crc32c_has_hardware() ? stele_crc32c_hardware : stele_crc32c_portable;
+        if (!stele_crc32c_has_hardware()) {
+            function = stele_crc32c_portable;
+        } else {
+            function = stele_crc32c_hardware_prefers_folding() ? stele_crc32c_hardware_folding
+                                                                : stele_crc32c_hardware_lanes;
+        }
         atomic_store_explicit(&selected_crc32c, function, memory_order_relaxed);
     }
     return function(crc, data, length);

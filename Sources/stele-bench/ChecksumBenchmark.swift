@@ -34,7 +34,16 @@ enum ChecksumBenchmark {
                 let speed = medianThroughput(of: input, repetitions: repetitions) {
                     UInt64(stele_crc32c_hardware(0, $0.baseAddress, $0.count))
                 }
-                figures.append((name: "crc32c hardware", size: size, gigabytesPerSecond: speed))
+                let kernel = stele_crc32c_hardware_prefers_folding() ? "folding" : "lanes"
+                figures.append((name: "crc32c hardware (\(kernel))", size: size, gigabytesPerSecond: speed))
+                let lanes = medianThroughput(of: input, repetitions: repetitions) {
+                    UInt64(stele_crc32c_hardware_lanes(0, $0.baseAddress, $0.count))
+                }
+                figures.append((name: "crc32c hw lanes", size: size, gigabytesPerSecond: lanes))
+                let folding = medianThroughput(of: input, repetitions: repetitions) {
+                    UInt64(stele_crc32c_hardware_folding(0, $0.baseAddress, $0.count))
+                }
+                figures.append((name: "crc32c hw folding", size: size, gigabytesPerSecond: folding))
             }
             let portable = medianThroughput(of: input, repetitions: repetitions) {
                 UInt64(stele_crc32c_portable(0, $0.baseAddress, $0.count))

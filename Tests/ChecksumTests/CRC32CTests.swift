@@ -14,7 +14,11 @@ struct CRC32CTests {
             ("dispatch", { stele_crc32c($0, $1, $2) }),
             ("portable", { stele_crc32c_portable($0, $1, $2) }),
         ]
-        if stele_crc32c_has_hardware() { list.append(("hardware", { stele_crc32c_hardware($0, $1, $2) })) }
+        if stele_crc32c_has_hardware() {
+            list.append(("hardware", { stele_crc32c_hardware($0, $1, $2) }))
+            list.append(("hardware lanes", { stele_crc32c_hardware_lanes($0, $1, $2) }))
+            list.append(("hardware folding", { stele_crc32c_hardware_folding($0, $1, $2) }))
+        }
         return list
     }()
 
@@ -66,16 +70,22 @@ struct CRC32CTests {
     }
 
     @Test(.enabled(if: stele_crc32c_has_hardware(), "needs SSE4.2 and PCLMULQDQ"))
-    func crc32c_hardwareEqualsPortable_onRandomInputsOfRandomLengths() {
+    func crc32c_bothHardwareKernelsEqualPortable_onRandomInputsOfRandomLengths() {
         var random = SeededGenerator(seed: 0xC3C3_2C01)
+        // Around the lanes' block sizes (768, 12288) and folding's minimum (256) and 64-byte steps.
         var lengths = Array(0...100) + [767, 768, 769, 12287, 12288, 12289, 12288 + 768, 70_000]
+        lengths += [255, 256, 257, 319, 320, 321, 383, 384, 1023, 1024, 1025]
         for _ in 0..<300 { lengths.append(Int.random(in: 0...70_000, using: &random)) }
         for length in lengths {
             let bytes = random.bytes(length)
             let start = UInt32(truncatingIfNeeded: random.next())
             bytes.withUnsafeBytes { buffer in
                 let portable = stele_crc32c_portable(start, buffer.baseAddress, buffer.count)
+                let lanes = stele_crc32c_hardware_lanes(start, buffer.baseAddress, buffer.count)
+                let folding = stele_crc32c_hardware_folding(start, buffer.baseAddress, buffer.count)
                 let hardware = stele_crc32c_hardware(start, buffer.baseAddress, buffer.count)
+                #expect(lanes == portable, "lanes: length \(length), start \(start)")
+                #expect(folding == portable, "folding: length \(length), start \(start)")
                 #expect(hardware == portable, "length \(length), start \(start)")
             }
         }

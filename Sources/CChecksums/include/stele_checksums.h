@@ -27,6 +27,12 @@ uint32_t stele_crc32c_portable(uint32_t crc, const void *data, size_t length);
 /* The SSE4.2 implementation; call only when stele_crc32c_has_hardware(). */
 uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length);
 bool stele_crc32c_has_hardware(void);
+/* The two hardware kernels (call only when stele_crc32c_has_hardware()):
+ * three CRC32-instruction streams, or PCLMULQDQ folding. stele_crc32c_hardware
+ * runs the one that was faster on this CPU over 16 KiB, measured at first use. */
+uint32_t stele_crc32c_hardware_lanes(uint32_t crc, const void *data, size_t length);
+uint32_t stele_crc32c_hardware_folding(uint32_t crc, const void *data, size_t length);
+bool stele_crc32c_hardware_prefers_folding(void);
 
 /* ---- BLAKE3 ------------------------------------------------------------ */
 
