@@ -17,7 +17,7 @@ extension Journal {
         var deleted: [SegmentInfo] = []
         for segment in removable {
             // Out of the catalog first, so no new read finds it; reads under way keep their descriptor.
-            catalog.update { $0.removeFirst() }
+            _ = catalog.update { $0.removeFirst() }
             let path = directory.segment(base: segment.base)
             try durably { () throws(JournalError) in
                 do throws(Errno) {

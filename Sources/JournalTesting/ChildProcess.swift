@@ -19,7 +19,9 @@ package final class ChildProcess {
 
     package init(product: String, arguments: [String], outputURL: URL) throws {
         self.outputURL = outputURL
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: outputURL.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: outputURL.path])
+        }
         process.executableURL = Self.productsDirectory.appendingPathComponent(product)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: outputURL)

@@ -80,7 +80,7 @@ struct SimulatedFileContent: Sendable {
             let within = length % Self.pageSize
             if within != 0, !pages[pagesNeeded - 1].isEmpty {
                 pages[pagesNeeded - 1].withUnsafeMutableBytes { page in
-                    UnsafeMutableRawBufferPointer(rebasing: page[within...]).initializeMemory(as: UInt8.self, repeating: 0)
+                    _ = UnsafeMutableRawBufferPointer(rebasing: page[within...]).initializeMemory(as: UInt8.self, repeating: 0)
                 }
             }
         } else if pagesNeeded > pages.count {

@@ -1,5 +1,5 @@
 import Dispatch
-package import SystemPackage
+import SystemPackage
 import Synchronization
 
 /// Examines a data directory without changing it and decides what it holds.

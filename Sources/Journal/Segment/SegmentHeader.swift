@@ -1,4 +1,4 @@
-package import Checksums
+import Checksums
 
 /// The 32 bytes at the start of every segment file, little-endian:
 /// `magic "STELEWAL" (8) | version u32 = 2 | header_size u32 = 32 |
