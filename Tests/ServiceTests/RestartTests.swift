@@ -54,6 +54,7 @@ import Testing
         defer { server.kill() }
         let clients = (0..<16).map { _ in server.client(timeout: .seconds(20)) }
         for client in clients { client.logsExchanges = false }
+        let counted = AcknowledgementCount()
         async let ledgers = withThrowingTaskGroup(of: [AppendAcknowledgement].self) { group in
             for (index, client) in clients.enumerated() {
                 group.addTask {
@@ -64,13 +65,17 @@ import Testing
                             response.status == 201, let ack = try? AppendAcknowledgement(response)
                         else { break }
                         acknowledged.append(ack)
+                        counted.add()
                     }
                     return acknowledged
                 }
             }
             return try await group.reduce(into: [[AppendAcknowledgement]]()) { $0.append($1) }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // Stop once every client is likely under way (a busy machine may take
+        // a while to answer the first appends), then a little later.
+        #expect(await counted.wait(for: clients.count), "the load was not under way within a minute")
+        try await Task.sleep(for: .milliseconds(200))
         let status = await server.stop()
         let acknowledged = try await ledgers.flatMap { $0 }
         #expect(status == 0, "\(server.standardError.suffix(2000))")
