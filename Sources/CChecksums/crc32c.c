@@ -33,6 +33,8 @@
 
 #define CRC32C_REFLECTED_POLY 0x82F63B78u
 
+typedef uint32_t (*crc32c_function)(uint32_t crc, const void *data, size_t length);
+
 /* ---- portable: slicing by 8 ------------------------------------------- */
 
 static uint32_t crc_tables[8][256];
@@ -296,9 +298,13 @@ bool stele_crc32c_hardware_prefers_folding(void) {
     return folding_is_faster;
 }
 
+/* The hardware kernel this CPU runs faster. */
+static crc32c_function hardware_kernel(void) {
+    return stele_crc32c_hardware_prefers_folding() ? stele_crc32c_hardware_folding : stele_crc32c_hardware_lanes;
+}
+
 uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
-    return stele_crc32c_hardware_prefers_folding() ? stele_crc32c_hardware_folding(crc, data, length)
-                                                   : stele_crc32c_hardware_lanes(crc, data, length);
+    return hardware_kernel()(crc, data, length);
 }
 
 #else /* not x86-64: no hardware path */
@@ -306,6 +312,8 @@ uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
 bool stele_crc32c_has_hardware(void) { return false; }
 
 bool stele_crc32c_hardware_prefers_folding(void) { return false; }
+
+static crc32c_function hardware_kernel(void) { return stele_crc32c_portable; }
 
 uint32_t stele_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
     return stele_crc32c_portable(crc, data, length);
@@ -323,8 +331,6 @@ uint32_t stele_crc32c_hardware_folding(uint32_t crc, const void *data, size_t le
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-typedef uint32_t (*crc32c_function)(uint32_t crc, const void *data, size_t length);
-
 /* The chosen implementation, resolved on first use. Racing first calls store
  * the same pointer. */
 static _Atomic(crc32c_function) selected_crc32c = NULL;
@@ -332,12 +338,7 @@ static _Atomic(crc32c_function) selected_crc32c = NULL;
 uint32_t stele_crc32c(uint32_t crc, const void *data, size_t length) {
     crc32c_function function = atomic_load_explicit(&selected_crc32c, memory_order_relaxed);
     if (function == NULL) {
-        if (!stele_crc32c_has_hardware()) {
-            function = stele_crc32c_portable;
-        } else {
-            function = stele_crc32c_hardware_prefers_folding() ? stele_crc32c_hardware_folding
-                                                                : stele_crc32c_hardware_lanes;
-        }
+        function = stele_crc32c_has_hardware() ? hardware_kernel() : stele_crc32c_portable;
         atomic_store_explicit(&selected_crc32c, function, memory_order_relaxed);
     }
     return function(crc, data, length);

@@ -11,7 +11,7 @@ final class AcknowledgementCount: Sendable {
         count.add(1, ordering: .relaxed)
     }
 
-    var value: Int { count.load(ordering: .relaxed) }
+    private var value: Int { count.load(ordering: .relaxed) }
 
     /// Waits until at least `target` acknowledgements were counted or
     /// `timeout` has passed; tells whether they were.
