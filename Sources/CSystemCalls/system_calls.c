@@ -4,12 +4,18 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "CSystemCalls.h"
 
 int stele_write_back(int fd, int64_t offset, int64_t length) {
     return sync_file_range(fd, (off64_t)offset, (off64_t)length,
                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+}
+
+ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset) {
+    struct iovec vector = { .iov_base = buffer, .iov_len = count };
+    return preadv2(fd, &vector, 1, (off_t)offset, RWF_NOWAIT);
 }
 
 int stele_set_timer_slack(uint64_t nanoseconds) {

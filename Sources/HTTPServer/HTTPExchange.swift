@@ -6,17 +6,11 @@ import Synchronization
 /// by the time it returns, the connection is suspended (no polling thread
 /// waits for it) and resumed by the answer.
 package final class HTTPExchange: Sendable {
-    /// The answer, or how to make it on a polling thread.
+    /// The answer, or how to make it on a polling thread (a producer that
+    /// returns nil answers later, through another `respond`).
     enum Outcome: Sendable {
         case response(HTTPResponse)
-        case producer(@Sendable () -> HTTPResponse)
-
-        func make() -> HTTPResponse {
-            switch self {
-            case .response(let response): response
-            case .producer(let produce): produce()
-            }
-        }
+        case producer(@Sendable () -> HTTPResponse?)
     }
 
     private enum Phase {
@@ -50,6 +44,14 @@ package final class HTTPExchange: Sendable {
         answer(.producer(produce))
     }
 
+    /// Like ``respond(producing:)``, but `produce` may find on the polling
+    /// thread that it cannot answer without waiting (say, for the disk): it
+    /// then hands that work to another thread, which calls a `respond` method
+    /// once done, and returns nil. The connection is suspended again until then.
+    package func respond(producingOrDeferring produce: @escaping @Sendable () -> HTTPResponse?) {
+        answer(.producer(produce))
+    }
+
     private func answer(_ outcome: Outcome) {
         let resume: Bool = state.withLock { state in
             guard state.outcome == nil, state.phase != .answered else { return false }
@@ -66,7 +68,7 @@ package final class HTTPExchange: Sendable {
     func outcomeOrSuspend() -> Outcome? {
         state.withLock { state in
             if let outcome = state.outcome {
-                state.phase = .answered
+                state.phase = Self.phase(taking: outcome)
                 // Let go of it: a producer usually captures this exchange.
                 state.outcome = nil
                 return outcome
@@ -83,10 +85,37 @@ package final class HTTPExchange: Sendable {
     func takeOutcome() -> Outcome? {
         state.withLock { state in
             guard state.phase == .resumed, let outcome = state.outcome else { return nil }
-            state.phase = .answered
+            state.phase = Self.phase(taking: outcome)
             // Let go of it: a producer usually captures this exchange (a cycle otherwise).
             state.outcome = nil
             return outcome
+        }
+    }
+
+    /// The phase once `outcome` is taken: a producer may still defer, so the
+    /// exchange keeps taking answers (handling) until it has produced one.
+    private static func phase(taking outcome: Outcome) -> Phase {
+        if case .producer = outcome { .handling } else { .answered }
+    }
+
+    /// The response to send now for `outcome` (taken with ``outcomeOrSuspend()``
+    /// or ``takeOutcome()``), or nil when a producer deferred and the answer
+    /// has not come yet: the connection is then suspended until it does.
+    func response(for outcome: Outcome) -> HTTPResponse? {
+        var next = outcome
+        while true {
+            switch next {
+            case .response(let response):
+                return response
+            case .producer(let produce):
+                if let response = produce() {
+                    state.withLock { $0.phase = .answered }
+                    return response
+                }
+                // Deferred: the answer may already be here, or it resumes the connection.
+                guard let later = outcomeOrSuspend() else { return nil }
+                next = later
+            }
         }
     }
 }

@@ -72,17 +72,17 @@ let accessHandler: MHD_AccessHandlerCallback = {
 
     if let exchange = state.exchange {
         // Resumed: the answer has arrived.
-        guard let outcome = exchange.takeOutcome() else { return .YES }
+        guard let outcome = exchange.takeOutcome(), let response = exchange.response(for: outcome) else { return .YES }
         state.answered = true
-        return server.send(outcome.make(), for: state, on: connection)
+        return server.send(response, for: state, on: connection)
     }
     let exchange = HTTPExchange(connection: connection)
     state.exchange = exchange
     server.handler.handle(state.request, exchange: exchange)
     state.request.body = []
-    guard let outcome = exchange.outcomeOrSuspend() else { return .YES }
+    guard let outcome = exchange.outcomeOrSuspend(), let response = exchange.response(for: outcome) else { return .YES }
     state.answered = true
-    return server.send(outcome.make(), for: state, on: connection)
+    return server.send(response, for: state, on: connection)
 }
 
 /// Called when libmicrohttpd is done with a request (answered, or the

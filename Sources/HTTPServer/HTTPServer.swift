@@ -143,7 +143,7 @@ package final class HTTPServer: Sendable {
     /// Stops accepting new connections; open ones are still served.
     package func quiesce() {
         lifecycle.withLock { state in
-            guard state == .running, let daemon else { return }
+            guard state == .running, daemon != nil else { return }
             state = .quiesced
             acceptor.stop()
         }

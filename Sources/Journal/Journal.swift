@@ -183,6 +183,20 @@ package actor Journal {
         try reader.read(from: offset, limit: limit, maxBytes: maxBytes)
     }
 
+    /// The same read, from memory only: nil when a byte it needs is not in the
+    /// page cache. A thread that must never wait for the disk (an HTTP polling
+    /// thread) reads this way and hands a nil over to one that may wait.
+    package nonisolated func readFromMemory(
+        from offset: UInt64, limit: Int = 100, maxBytes: Int = 1 << 20
+    ) throws(JournalError) -> ReadBatch? {
+        do {
+            return try reader.read(from: offset, limit: limit, maxBytes: maxBytes, fromMemoryOnly: true)
+        } catch {
+            if error.isWouldWaitForDisk { return nil }
+            throw error
+        }
+    }
+
     /// Waits until a durable record exists at or past `offset`, for at most
     /// `timeout`; returns whether one does.
     package nonisolated func waitForRecords(from offset: UInt64, timeout: Duration) async -> Bool {

@@ -54,6 +54,14 @@ package enum JournalError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+extension JournalError {
+    /// Whether this is a read from memory only that found its bytes missing
+    /// from the page cache (EAGAIN): the read would have waited for the disk.
+    package var isWouldWaitForDisk: Bool {
+        if case .io(_, _, .resourceTemporarilyUnavailable) = self { true } else { false }
+    }
+}
+
 /// Damage to acknowledged data: the file, the global offset and the reason,
 /// worded the way an operator needs it.
 package struct Corruption: Equatable, Sendable, CustomStringConvertible {

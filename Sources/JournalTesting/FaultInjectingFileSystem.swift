@@ -134,6 +134,11 @@ package final class FaultInjectingFileSystem: FileSystem, Sendable {
         return try base.read(file, into: buffer, at: offset)
     }
 
+    package func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        try enter(.read, path(of: file))
+        return try base.readFromMemory(file, into: buffer, at: offset)
+    }
+
     package func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
         switch check(.write, paths: path(of: file).map { [$0] } ?? []) {
         case nil:

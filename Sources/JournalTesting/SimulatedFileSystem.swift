@@ -22,6 +22,9 @@ package import SystemPackage
 ///   name or are open: a write that would exceed it writes the prefix that
 ///   fits, then throws ENOSPC; growing truncations and allocations that do not
 ///   fit throw ENOSPC and change nothing. Freeing space makes writes succeed again.
+/// - ``readFromMemory(_:into:at:)`` reads what ``read(_:into:at:)`` reads,
+///   unless ``pageCacheDropped`` is set: then it throws EAGAIN for any range
+///   short of the end of the file, as the kernel does after dropping its cache.
 /// - `lockExclusively` admits one holder per path; a second call throws
 ///   EWOULDBLOCK until the holder's handle is closed.
 /// - Simplifications: opening a directory fails with EISDIR, directories cannot
@@ -29,6 +32,7 @@ package import SystemPackage
 /// - Every call is thread-safe and atomic with respect to the others.
 package final class SimulatedFileSystem: FileSystem, Sendable {
     private let state: Mutex<SimulatedFileSystemState>
+    private let cacheDropped = Atomic(false)
 
     /// An empty file system (only the roots "/" and "" exist), optionally limited to `capacity` bytes.
     package init(capacity: Int64? = nil) {
@@ -46,6 +50,13 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     package var capacity: Int64? {
         get { state.withLock { $0.capacity } }
         set { state.withLock { $0.capacity = newValue } }
+    }
+
+    /// Whether no file data is in memory: reads that must not wait for the
+    /// device fail with EAGAIN (see ``readFromMemory(_:into:at:)``).
+    package var pageCacheDropped: Bool {
+        get { cacheDropped.load(ordering: .relaxed) }
+        set { cacheDropped.store(newValue, ordering: .relaxed) }
     }
 
     // MARK: Files
@@ -89,6 +100,13 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             guard offset < Int64(SimulatedFileSystemState.maximumFileSize) else { return 0 }
             return s.inodes[inode]?.current.read(into: buffer, at: Int(offset)) ?? 0
         }
+    }
+
+    package func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        guard pageCacheDropped else { return try read(file, into: buffer, at: offset) }
+        let size = try self.size(of: file)
+        guard offset >= size || buffer.count == 0 else { throw .resourceTemporarilyUnavailable }
+        return 0
     }
 
     package func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {

@@ -6,7 +6,8 @@ import Synchronization
 /// Stele's HTTP API over a journal: routing, limits, authorization, and the
 /// handlers of every endpoint (in `Handlers/`). It never blocks a polling
 /// thread: appends and long-polls answer through their exchange when the
-/// journal calls back; cursor and cleanup work runs in a task.
+/// journal calls back; cursor and cleanup work runs in a task; reads come
+/// from memory or, when they would wait for the disk, from ``DiskReads``.
 package final class JournalAPI: HTTPHandler {
     package let limits: ServiceLimits
     let tokens: AccessTokens?
@@ -14,6 +15,7 @@ package final class JournalAPI: HTTPHandler {
     let metrics: ServiceMetrics
     let logger: Logger
     let wakeReads = WakeReadCache()
+    let diskReads: DiskReads
     private let phase = Mutex(ServicePhase.recovering)
 
     package init(
@@ -25,6 +27,7 @@ package final class JournalAPI: HTTPHandler {
         self.metricsNeedRead = metricsNeedRead
         self.metrics = metrics
         self.logger = logger
+        diskReads = DiskReads(metrics: metrics)
     }
 
     /// Moves the service to `new` (recovered, or draining for shutdown).

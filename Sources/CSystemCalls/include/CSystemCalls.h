@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /// Writes the dirty page-cache pages of [offset, offset + length) of `fd` to
 /// the device and waits for them (sync_file_range with WAIT_BEFORE, WRITE and
@@ -13,6 +14,14 @@
 /// I/O that a later fdatasync would otherwise do at once.
 /// Returns 0, or -1 with errno set (EINTR is left to the caller).
 int stele_write_back(int fd, int64_t offset, int64_t length);
+
+/// Reads up to `count` bytes at `offset` of `fd` like pread, but only what
+/// the page cache holds: preadv2 with RWF_NOWAIT. Returns the bytes read (0 at
+/// the end of the file; fewer than asked when the cache holds only the
+/// start), or -1 with errno EAGAIN when the first byte would have to come
+/// from the device, EOPNOTSUPP when the file system cannot tell, or another
+/// error as pread sets it.
+ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset);
 
 /// Sets the calling thread's timer slack (prctl PR_SET_TIMERSLACK): how late
 /// the kernel may end its timed sleeps to group wake-ups, 50 µs by default.

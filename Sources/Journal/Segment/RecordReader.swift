@@ -15,22 +15,26 @@ package struct RecordReader: Sendable {
     /// Up to `limit` records from `offset`, stopping before `maxBytes` of
     /// records (headers included) — but always at least one record if any
     /// exists. Records come from one segment; `next` continues the read.
-    package func read(from offset: UInt64, limit: Int, maxBytes: Int) throws(JournalError) -> ReadBatch {
+    /// With `fromMemoryOnly` it never waits for the device: a byte it needs
+    /// that is not in the page cache throws (see ``JournalError/isWouldWaitForDisk``).
+    package func read(from offset: UInt64, limit: Int, maxBytes: Int, fromMemoryOnly: Bool = false) throws(JournalError) -> ReadBatch {
         guard let location = try catalog.locate(offset) else {
             let (start, end) = catalog.bounds
             return ReadBatch(records: [], next: offset, start: start, end: end)
         }
-        try Self.proveBoundary(offset, from: location.boundaryAtOrBefore, in: location.file)
+        try Self.proveBoundary(offset, from: location.boundaryAtOrBefore, in: location.file, fromMemoryOnly: fromMemoryOnly)
         let records = try Self.readRecords(
             from: offset, segmentEnd: location.segmentEnd, file: location.file,
-            limit: max(1, limit), maxBytes: max(1, maxBytes))
+            limit: max(1, limit), maxBytes: max(1, maxBytes), fromMemoryOnly: fromMemoryOnly)
         return ReadBatch(
             records: records, next: records.last?.next ?? offset,
             start: location.journalStart, end: location.journalEnd)
     }
 
     /// Checks that `offset` is a record boundary by walking headers from `boundary`.
-    package static func proveBoundary(_ offset: UInt64, from boundary: UInt64, in file: SegmentFile) throws(JournalError) {
+    package static func proveBoundary(
+        _ offset: UInt64, from boundary: UInt64, in file: SegmentFile, fromMemoryOnly: Bool = false
+    ) throws(JournalError) {
         let windowSize = 8192
         var window = [UInt8](repeating: 0, count: windowSize)
         var windowStart = UInt64.max
@@ -39,7 +43,7 @@ package struct RecordReader: Sendable {
         while position < offset {
             if windowStart == .max || position < windowStart
                 || position + UInt64(RecordFormat.headerSize) > windowStart + UInt64(windowCount) {
-                windowCount = try file.read(windowSize, at: position, into: &window)
+                windowCount = try file.read(windowSize, at: position, into: &window, fromMemoryOnly: fromMemoryOnly)
                 windowStart = position
                 guard windowCount >= RecordFormat.headerSize else { break }
             }
@@ -58,7 +62,7 @@ package struct RecordReader: Sendable {
     static let firstChunkBytes = 64 << 10
 
     static func readRecords(
-        from offset: UInt64, segmentEnd: UInt64, file: SegmentFile, limit: Int, maxBytes: Int
+        from offset: UInt64, segmentEnd: UInt64, file: SegmentFile, limit: Int, maxBytes: Int, fromMemoryOnly: Bool = false
     ) throws(JournalError) -> [StoredRecord] {
         let readEnd = min(segmentEnd, offset + UInt64(max(maxBytes, RecordFormat.headerSize)))
         var records: [StoredRecord] = []
@@ -69,7 +73,7 @@ package struct RecordReader: Sendable {
         while records.count < limit, chunkStart < readEnd {
             let chunkEnd = min(readEnd, chunkStart + chunkBytes)
             var buffer = [UInt8]()
-            let got = try file.read(Int(chunkEnd - chunkStart), at: chunkStart, into: &buffer)
+            let got = try file.read(Int(chunkEnd - chunkStart), at: chunkStart, into: &buffer, fromMemoryOnly: fromMemoryOnly)
             var position = 0  // in buffer
             while records.count < limit, position + RecordFormat.headerSize <= got {
                 let header = buffer.withUnsafeBytes {
@@ -82,7 +86,7 @@ package struct RecordReader: Sendable {
                     }
                     // The record does not fit in the range: return what we have, or this one record alone.
                     guard records.isEmpty, recordOffset + UInt64(header.recordSize) <= segmentEnd else { return records }
-                    return [try readSingle(at: recordOffset, header: header, file: file)]
+                    return [try readSingle(at: recordOffset, header: header, file: file, fromMemoryOnly: fromMemoryOnly)]
                 }
                 records.append(try verified(header, in: buffer, at: position, offset: recordOffset, file: file))
                 position += header.recordSize
@@ -102,9 +106,11 @@ package struct RecordReader: Sendable {
         return records
     }
 
-    static func readSingle(at offset: UInt64, header: RecordHeader, file: SegmentFile) throws(JournalError) -> StoredRecord {
+    static func readSingle(
+        at offset: UInt64, header: RecordHeader, file: SegmentFile, fromMemoryOnly: Bool = false
+    ) throws(JournalError) -> StoredRecord {
         var buffer = [UInt8](repeating: 0, count: header.recordSize)
-        let got = try file.read(buffer.count, at: offset, into: &buffer)
+        let got = try file.read(buffer.count, at: offset, into: &buffer, fromMemoryOnly: fromMemoryOnly)
         guard got == header.recordSize else {
             throw .corruptRecord(Corruption(file: file.name, offset: offset, reason: "short read"))
         }

@@ -30,10 +30,16 @@ package final class SegmentFile: Sendable {
     }
 
     /// Reads up to `count` bytes at global `offset` into `bytes` (resized to
-    /// hold them) and returns how many the file had.
-    package func read(_ count: Int, at offset: UInt64, into bytes: inout [UInt8]) throws(JournalError) -> Int {
+    /// hold them) and returns how many the file had. With `fromMemoryOnly` it
+    /// never waits for the device: bytes not in the page cache throw
+    /// ``JournalError/io(operation:path:errno:)`` with EAGAIN (see
+    /// ``JournalError/isWouldWaitForDisk``).
+    package func read(
+        _ count: Int, at offset: UInt64, into bytes: inout [UInt8], fromMemoryOnly: Bool = false
+    ) throws(JournalError) -> Int {
         do {
-            return try fileSystem.read(handle, count: count, at: filePosition(of: offset), into: &bytes)
+            return try fileSystem.read(
+                handle, count: count, at: filePosition(of: offset), into: &bytes, fromMemoryOnly: fromMemoryOnly)
         } catch {
             throw .io(operation: "read", path: path.string, errno: error)
         }

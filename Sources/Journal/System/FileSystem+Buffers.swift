@@ -4,12 +4,17 @@ package import SystemPackage
 /// library's `withUnsafe…Bytes` rethrow untyped errors).
 extension FileSystem {
     /// Reads up to `count` bytes at `offset` into `bytes` (grown if needed); returns how many were read.
-    package func read(_ file: FileHandle, count: Int, at offset: Int64, into bytes: inout [UInt8]) throws(Errno) -> Int {
+    /// With `fromMemoryOnly`, it reads as ``FileSystem/readFromMemory(_:into:at:)`` does.
+    package func read(
+        _ file: FileHandle, count: Int, at offset: Int64, into bytes: inout [UInt8], fromMemoryOnly: Bool = false
+    ) throws(Errno) -> Int {
         if bytes.count < count { bytes = [UInt8](repeating: 0, count: count) }
         var failure: Errno?
         let got = bytes.withUnsafeMutableBytes { raw in
             do throws(Errno) {
-                return try read(file, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: offset)
+                let range = UnsafeMutableRawBufferPointer(rebasing: raw[0..<count])
+                return fromMemoryOnly
+                    ? try readFromMemory(file, into: range, at: offset) : try read(file, into: range, at: offset)
             } catch {
                 failure = error
                 return 0

@@ -25,6 +25,11 @@ package protocol FileSystem: Sendable {
     func close(_ file: FileHandle)
     /// Reads up to `buffer.count` bytes at `offset`; returns fewer only at end of file.
     func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int
+    /// Reads like ``read(_:into:at:)``, but only what is already in memory (the
+    /// page cache): it never waits for the device. Throws `EAGAIN`
+    /// (`.resourceTemporarilyUnavailable`) when any byte of the range, short of
+    /// the end of the file, is not there — or when the file system cannot tell.
+    func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int
     /// Writes all of `buffers`, one after another, starting at `offset` (`pwritev`).
     func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno)
     /// `fdatasync`: the file's data, and the metadata needed to read it back, reach stable storage.

@@ -39,6 +39,27 @@ package struct PosixFileSystem: FileSystem {
         return done
     }
 
+    package func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        var done = 0
+        while done < buffer.count {
+            // preadv2 with RWF_NOWAIT: a short count means the cache held only
+            // the start, so the next call either ends the file (0) or says EAGAIN.
+            let n: Int
+            do throws(Errno) {
+                n = try retryingInterrupts {
+                    stele_read_cached(file.rawValue, buffer.baseAddress! + done, buffer.count - done, Int64(offset) + Int64(done))
+                }
+            } catch .notSupported {
+                // A file system that cannot read without waiting (tmpfs, some
+                // network ones): whether it would wait is unknown, so it might.
+                throw .resourceTemporarilyUnavailable
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
     package func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
         var vectors = buffers.filter { $0.count > 0 }.map {
             iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)

@@ -17,7 +17,7 @@ extension JournalAPI {
         let payloadBytes = records.reduce(0) { $0 + $1.payload.count }
         journal.append(records) { result in
             // On the journal's thread: hand the rendering to a polling thread.
-            answer.exchange.respond {
+            answer.exchange.respond(producing: {
                 switch result {
                 case .success(let appended):
                     metrics.recordAppend(records: appended.count, bytes: payloadBytes)
@@ -25,7 +25,7 @@ extension JournalAPI {
                 case .failure(let error):
                     return Problem(error, context: .append).response(instance: answer.instance)
                 }
-            }
+            })
         }
     }
 

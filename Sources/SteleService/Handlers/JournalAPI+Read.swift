@@ -20,36 +20,60 @@ extension JournalAPI {
             return answer.problem(error)
         }
         guard waitMilliseconds > 0, from == bounds.end else {
-            return answer.send(Self.records(journal, from: from, limit: Int(limit), maxBytes: Int(maxBytes), instance: answer.instance).response)
+            let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes))
+            if let made = Self.recordsFromMemory(journal, read, instance: answer.instance) { return answer.send(made.response) }
+            return diskReads.run { answer.send(Self.records(journal, read, instance: answer.instance).response) }
         }
         let timeout = min(Duration.milliseconds(Int64(clamping: waitMilliseconds)), limits.maximumWait)
         let metrics = self.metrics
         let cache = wakeReads
+        let diskReads = self.diskReads
         metrics.longPollStarted()
         journal.waitForRecords(from: from, timeout: timeout) { _ in
             metrics.longPollEnded()
-            // On the writer's or a timer's thread: the read runs on a polling thread.
-            answer.exchange.respond {
+            // On the writer's or a timer's thread: the read runs on a polling
+            // thread, or on a disk-read thread when it would wait for the disk.
+            answer.exchange.respond(producingOrDeferring: {
                 let now = journal.bounds
-                let key = WakeReadCache.Key(from: from, limit: Int(limit), maxBytes: Int(maxBytes), start: now.start, end: now.end)
-                return cache.response(for: key) {
-                    Self.records(journal, from: from, limit: Int(limit), maxBytes: Int(maxBytes), instance: answer.instance)
+                let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes))
+                let key = WakeReadCache.Key(from: from, limit: read.limit, maxBytes: read.maxBytes, start: now.start, end: now.end)
+                if let response = cache.response(for: key, render: { Self.recordsFromMemory(journal, read, instance: answer.instance) }) {
+                    return response
                 }
-            }
+                diskReads.run { answer.send(Self.records(journal, read, instance: answer.instance).response) }
+                return nil
+            })
         }
     }
 
-    /// The read-shaped answer for records from `from` (with the journal end
-    /// it reports), or the problem.
-    static func records(
-        _ journal: Journal, from: UInt64, limit: Int, maxBytes: Int, instance: String
-    ) -> (response: HTTPResponse, end: UInt64?) {
-        let batch: ReadBatch
+    /// What a read of records asks for.
+    struct RecordsRead: Sendable {
+        let from: UInt64
+        let limit: Int
+        let maxBytes: Int
+    }
+
+    /// The read-shaped answer for `read` (with the journal end it reports),
+    /// or the problem; it may wait for the disk.
+    static func records(_ journal: Journal, _ read: RecordsRead, instance: String) -> (response: HTTPResponse, end: UInt64?) {
         do {
-            batch = try journal.read(from: from, limit: limit, maxBytes: maxBytes)
+            return rendered(try journal.read(from: read.from, limit: read.limit, maxBytes: read.maxBytes))
         } catch {
             return (Problem(error, context: .read).response(instance: instance), nil)
         }
+    }
+
+    /// The same answer from memory only: nil when the read would wait for the disk.
+    static func recordsFromMemory(_ journal: Journal, _ read: RecordsRead, instance: String) -> (response: HTTPResponse, end: UInt64?)? {
+        do {
+            return try journal.readFromMemory(from: read.from, limit: read.limit, maxBytes: read.maxBytes).map(rendered)
+        } catch {
+            return (Problem(error, context: .read).response(instance: instance), nil)
+        }
+    }
+
+    /// The read-shaped answer for `batch`, and the journal end it reports.
+    private static func rendered(_ batch: ReadBatch) -> (response: HTTPResponse, end: UInt64?) {
         var body: [UInt8] = []
         body.reserveCapacity(64 + batch.records.reduce(0) { $0 + $1.payload.count * 4 / 3 + 110 })
         body.append(contentsOf: #"{"records":["#.utf8)
@@ -76,26 +100,46 @@ extension JournalAPI {
         guard let representation = Self.representation(accepting: request.header("accept")) else {
             return answer.problem(Problem(.notAcceptable, "records are served as application/json or application/octet-stream"))
         }
-        let batch: ReadBatch
+        let ifNoneMatch = request.header("if-none-match")
+        let respond: @Sendable (Result<ReadBatch, JournalError>) -> Void = { read in
+            answer.send(Self.recordResponse(read, offset: offset, representation, ifNoneMatch: ifNoneMatch, instance: answer.instance))
+        }
         do {
-            batch = try journal.read(from: offset, limit: 1, maxBytes: 1)
+            if let batch = try journal.readFromMemory(from: offset, limit: 1, maxBytes: 1) { return respond(.success(batch)) }
         } catch {
-            return answer.problem(error, context: .read)
+            return respond(.failure(error))
+        }
+        diskReads.run {
+            respond(Result { () throws(JournalError) in try journal.read(from: offset, limit: 1, maxBytes: 1) })
+        }
+    }
+
+    /// The answer to a single-record read of `offset` that gave `read`.
+    private static func recordResponse(
+        _ read: Result<ReadBatch, JournalError>, offset: UInt64, _ representation: Representation,
+        ifNoneMatch: String?, instance: String
+    ) -> HTTPResponse {
+        let batch: ReadBatch
+        switch read {
+        case .success(let read): batch = read
+        case .failure(let error): return Problem(error, context: .read).response(instance: instance)
         }
         guard let record = batch.records.first else {
-            return answer.problem(Problem(.noRecord, "no record at \(offset) yet: it is the journal's end", members: [("offset", .integer(offset))]))
+            return Problem(.noRecord, "no record at \(offset) yet: it is the journal's end", members: [("offset", .integer(offset))])
+                .response(instance: instance)
         }
         let tag = "\"\(record.digest.hex)\""
-        if let wanted = request.header("if-none-match"), wanted.split(separator: ",").contains(where: { $0.trimmingSpaces == tag || $0.trimmingSpaces == "*" }) {
-            return answer.send(HTTPResponse(status: 304, headers: [("ETag", tag)]))
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingSpaces == tag || $0.trimmingSpaces == "*" }) {
+            return HTTPResponse(status: 304, headers: [("ETag", tag)])
         }
         switch representation {
         case .raw:
-            answer.send(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream"), ("ETag", tag)], body: Array(record.payload)))
+            return HTTPResponse(
+                status: 200, headers: [("Content-Type", "application/octet-stream"), ("ETag", tag)], body: Array(record.payload))
         case .json:
             var body: [UInt8] = []
             RecordRendering.append(record, to: &body)
-            answer.json(200, body, headers: [("ETag", tag)])
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("ETag", tag)], body: body)
         }
     }
 

@@ -19,10 +19,11 @@ final class WakeReadCache: Sendable {
     init() {}
 
     /// The cached response for `key`, or the one `render` makes (kept when
-    /// it answered exactly `key`: `render` returns the end it saw).
-    func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)) -> HTTPResponse {
+    /// it answered exactly `key`: `render` returns the end it saw); nil when
+    /// `render` cannot make one now.
+    func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)?) -> HTTPResponse? {
         if let hit = last.withLock({ $0?.key == key ? $0?.response : nil }) { return hit }
-        let made = render()
+        guard let made = render() else { return nil }
         if made.end == key.end { last.withLock { $0 = (key, made.response) } }
         return made.response
     }

@@ -16,6 +16,7 @@ package final class ServiceMetrics: Sendable {
     private let fsyncDuration: CoreMetrics.Timer
     private let batchRequests: Recorder
     private let deletedSegments: CoreMetrics.Counter
+    private let diskReads: CoreMetrics.Counter
     private let waiters = Atomic<Int>(0)
     /// The cursors the last scrape exported: a cursor deleted since loses its series.
     private let exportedCursors = Mutex(Set<String>())
@@ -45,6 +46,7 @@ package final class ServiceMetrics: Sendable {
         fsyncDuration = CoreMetrics.Timer(label: "stele_fsync_duration_seconds", factory: factory)
         batchRequests = Recorder(label: "stele_group_commit_batch_requests", dimensions: [], aggregate: true, factory: factory)
         deletedSegments = CoreMetrics.Counter(label: "stele_cleanup_deleted_segments_total", factory: factory)
+        diskReads = CoreMetrics.Counter(label: "stele_disk_reads_total", factory: factory)
     }
 
     /// One answered HTTP request.
@@ -81,6 +83,11 @@ package final class ServiceMetrics: Sendable {
 
     package func recordCleanup(deletedSegments count: Int) {
         deletedSegments.increment(by: count)
+    }
+
+    /// One read the page cache could not serve, handed to a disk-read thread.
+    package func recordDiskRead() {
+        diskReads.increment()
     }
 
     package func longPollStarted() { waiters.add(1, ordering: .relaxed) }

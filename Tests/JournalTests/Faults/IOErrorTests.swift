@@ -249,6 +249,9 @@ final class GatedFileSystem: FileSystem, Sendable {
     func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
         try base.read(file, into: buffer, at: offset)
     }
+    func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        try base.readFromMemory(file, into: buffer, at: offset)
+    }
     func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
         try base.write(file, buffers, at: offset)
     }
