@@ -2,7 +2,8 @@
 /// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data),
 /// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`,
 /// `--no-spare` (no segment written ahead of use, to see what that costs),
-/// `--cold` (time a new journal from its first append, in its first segment, which is not a prepared one).
+/// `--cold` (time a new journal from its first append, in its first segment, which is not a prepared one),
+/// `--idle-spin-us N` (the journal thread's idle spin, as `stele serve --idle-spin-us`; the engine's default otherwise).
 struct BenchmarkOptions {
     var repetitions = 5
     var seconds = 3.0
@@ -15,6 +16,8 @@ struct BenchmarkOptions {
     var prepareSpareSegments = true
     /// Whether append runs start on a new journal instead of one already writing into a prepared segment.
     var cold = false
+    /// The journal thread's longest idle spin, when given.
+    var idleSpinMicroseconds: Int?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -34,6 +37,7 @@ struct BenchmarkOptions {
                 durabilities = (iterator.next() ?? "").split(separator: ",").map(String.init)
             case "--no-spare": prepareSpareSegments = false
             case "--cold": cold = true
+            case "--idle-spin-us": idleSpinMicroseconds = Int(iterator.next() ?? "")
             case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             default: print("unknown argument \(argument)")
             }

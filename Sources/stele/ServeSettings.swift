@@ -14,7 +14,7 @@ struct ServeSettings: ParsableArguments {
     var durability: String?
     @Option(help: "Size at which a segment is sealed and a new one begun. [env: STELE_SEGMENT_MAX_BYTES] (default: 67108864)")
     var segmentMaxBytes: Int?
-    @Option(help: "Longest the journal's writer thread spins, in microseconds, for a client it has just answered before it sleeps; it saves a thread wake-up per request at low concurrency and stops by itself when requests come further apart. 0 turns it off. [env: STELE_IDLE_SPIN_US] (default: 200)")
+    @Option(help: "Longest the journal's writer thread spins, in microseconds, for a client it has just answered before it sleeps; it saves a thread wake-up per request at low concurrency and stops by itself when requests come further apart, but a shared VM's host may take the time back as steal and stall requests for milliseconds. 0 turns it off. [env: STELE_IDLE_SPIN_US] (default: 0)")
     var idleSpinUs: Int?
     @Option(help: "Largest record payload. [env: STELE_MAX_RECORD_BYTES] (default: 1048576)")
     var maxRecordBytes: Int?

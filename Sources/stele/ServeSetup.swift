@@ -33,7 +33,7 @@ struct ServeSetup {
         }
         options.durability = level
         options.segmentMaxBytes = try S.resolve(settings.segmentMaxBytes, "STELE_SEGMENT_MAX_BYTES", default: options.segmentMaxBytes)
-        let idleSpin = try S.resolve(settings.idleSpinUs, "STELE_IDLE_SPIN_US", default: 200)
+        let idleSpin = try S.resolve(settings.idleSpinUs, "STELE_IDLE_SPIN_US", default: 0)
         guard (0...10_000).contains(idleSpin) else { throw ValidationError("idle spin must be 0 to 10000 microseconds") }
         options.maximumIdleSpin = .microseconds(idleSpin)
         options.maximumPayload = try S.resolve(settings.maxRecordBytes, "STELE_MAX_RECORD_BYTES", default: options.maximumPayload)

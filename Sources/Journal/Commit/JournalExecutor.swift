@@ -12,8 +12,9 @@ import Synchronization
 /// When the job queue runs dry the thread calls its idle handler before it
 /// sleeps: that is where group commit flushes what the jobs queued, so every
 /// append that arrived while the previous fsync was in flight shares the next.
-/// With nothing left to do it spins a little before it sleeps, as long as
-/// that keeps catching the next job (see ``IdleSpinWindow``).
+/// With nothing left to do it may spin a little before it sleeps (when its
+/// maximum spin is not zero), as long as that keeps catching the next job
+/// (see ``IdleSpinWindow``).
 package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `jobs`, `stopping` and `idleHandler` are guarded by `mutex`;
     // `thread` is written once before any job can be enqueued. The mutex and
