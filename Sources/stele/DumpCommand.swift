@@ -15,7 +15,7 @@ struct DumpCommand: AsyncParsableCommand {
     @Option(help: "Start at this offset (a record boundary); default: the journal's start.")
     var from: UInt64?
 
-    @Flag(help: "Keep waiting for new records, re-reading the directory.")
+    @Flag(help: "Keep waiting for new records, re-reading the directory. Beside a running server this shows every record it has written, which may be a moment ahead of what it has fsynced and acknowledged (a crash of the server keeps them; a power cut may not).")
     var follow = false
 
     @Flag(help: "One read-shaped JSON object per record and line (NDJSON).")
