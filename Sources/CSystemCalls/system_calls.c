@@ -18,6 +18,10 @@ ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset) {
     return preadv2(fd, &vector, 1, (off_t)offset, RWF_NOWAIT);
 }
 
+int stele_no_access_time_flag(void) {
+    return O_NOATIME;
+}
+
 int stele_set_timer_slack(uint64_t nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, (unsigned long)nanoseconds, 0, 0, 0);
 }

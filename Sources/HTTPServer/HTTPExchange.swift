@@ -26,9 +26,12 @@ package final class HTTPExchange: Sendable {
     // libmicrohttpd frees it only after the response, which needs the outcome.
     private nonisolated(unsafe) let connection: OpaquePointer
     private let state = Mutex(State())
+    /// Closed once the daemon stops: an answer after that resumes nothing.
+    private let gate: ResumeGate
 
-    init(connection: OpaquePointer) {
+    init(connection: OpaquePointer, gate: ResumeGate) {
         self.connection = connection
+        self.gate = gate
     }
 
     /// Answers with `response`.
@@ -60,7 +63,7 @@ package final class HTTPExchange: Sendable {
             state.phase = .resumed
             return true
         }
-        if resume { MHD_resume_connection(connection) }
+        if resume { gate.resume(connection) }
     }
 
     /// Called by the bridge when the handler returns: the outcome if it is
@@ -109,7 +112,12 @@ package final class HTTPExchange: Sendable {
                 return response
             case .producer(let produce):
                 if let response = produce() {
-                    state.withLock { $0.phase = .answered }
+                    state.withLock { state in
+                        state.phase = .answered
+                        // A stray second answer would otherwise stay here (and
+                        // keep alive whatever it captured).
+                        state.outcome = nil
+                    }
                     return response
                 }
                 // Deferred: the answer may already be here, or it resumes the connection.

@@ -76,7 +76,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         state.answered = true
         return server.send(response, for: state, on: connection)
     }
-    let exchange = HTTPExchange(connection: connection)
+    let exchange = HTTPExchange(connection: connection, gate: server.resumeGate)
     state.exchange = exchange
     server.handler.handle(state.request, exchange: exchange)
     state.request.body = []

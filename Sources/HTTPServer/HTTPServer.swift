@@ -13,6 +13,8 @@ package final class HTTPServer: Sendable {
     let requestDeadline: Duration
     /// Closes connections that trickle their headers (nil without a timeout).
     let deadlines: RequestDeadlines?
+    /// Lets answers resume their connections until the daemon stops.
+    let resumeGate = ResumeGate()
     private nonisolated(unsafe) var daemon: OpaquePointer?
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
@@ -150,7 +152,9 @@ package final class HTTPServer: Sendable {
     }
 
     /// Closes every connection and stops the polling threads. Requests still
-    /// suspended must have been answered first (see ``requestsInFlight``).
+    /// suspended should have been answered first (see ``requestsInFlight``):
+    /// those that were not are left unanswered, and their answers, when they
+    /// come, do nothing.
     package func stop() {
         let stopping: OpaquePointer? = lifecycle.withLock { state in
             guard state != .stopped else { return nil }
@@ -160,6 +164,9 @@ package final class HTTPServer: Sendable {
             return daemon
         }
         if let stopping {
+            // Answers still to come (past the shutdown's grace period) must not
+            // touch the daemon once it is gone.
+            resumeGate.close()
             MHD_stop_daemon(stopping)
             deadlines?.stop()
         }

@@ -32,12 +32,9 @@ package struct JournalOptions: Sendable {
     /// The longest the journal's thread spins for the next request before it
     /// sleeps, once it has nothing to do (see ``IdleSpinWindow``); zero, the
     /// default, turns spinning off. Spinning stops by itself when requests
-    /// come further apart. Off by default because a virtual machine's host may
-    /// take the time back: on the 2-vCPU VM of 2026-12-05 a spin of 200 µs
-    /// brought steal time (9–33 ticks in 5 s against 0) and put one HTTP
-    /// client's p99 at 8.0 ms instead of 0.87 ms for 3 % more appends, and
-    /// in-process group@64 did 5–10 % fewer appends. On a host without that
-    /// (the VM of 2026-11-25) it gave one client about 20 % more appends.
+    /// come further apart. Off by default: a virtual machine's host may take a
+    /// spinning CPU's time back and stall the thread for milliseconds
+    /// (measured in `bench/README.md`).
     package var maximumIdleSpin: Duration = .zero
 
     /// Told of every fsync that acknowledged appends, on the journal's

@@ -23,8 +23,10 @@ package import SystemPackage
 ///   fits, then throws ENOSPC; growing truncations and allocations that do not
 ///   fit throw ENOSPC and change nothing. Freeing space makes writes succeed again.
 /// - ``readFromMemory(_:into:at:)`` reads what ``read(_:into:at:)`` reads,
-///   unless ``pageCacheDropped`` is set: then it throws EAGAIN for any range
-///   short of the end of the file, as the kernel does after dropping its cache.
+///   unless the cache is dropped (``pageCacheDropped``, or once
+///   ``readsFromMemoryBeforeDrop`` have been served): then it throws EAGAIN for
+///   any range short of the end of the file, as the kernel does after
+///   dropping its cache.
 /// - `lockExclusively` admits one holder per path; a second call throws
 ///   EWOULDBLOCK until the holder's handle is closed.
 /// - Simplifications: opening a directory fails with EISDIR, directories cannot
@@ -32,7 +34,9 @@ package import SystemPackage
 /// - Every call is thread-safe and atomic with respect to the others.
 package final class SimulatedFileSystem: FileSystem, Sendable {
     private let state: Mutex<SimulatedFileSystemState>
-    private let cacheDropped = Atomic(false)
+    /// Reads from memory still served before the cache counts as dropped; nil: all.
+    private let memoryReadsLeft = Mutex<Int?>(nil)
+    private let waitingReads = Atomic(0)
 
     /// An empty file system (only the roots "/" and "" exist), optionally limited to `capacity` bytes.
     package init(capacity: Int64? = nil) {
@@ -55,9 +59,20 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     /// Whether no file data is in memory: reads that must not wait for the
     /// device fail with EAGAIN (see ``readFromMemory(_:into:at:)``).
     package var pageCacheDropped: Bool {
-        get { cacheDropped.load(ordering: .relaxed) }
-        set { cacheDropped.store(newValue, ordering: .relaxed) }
+        get { memoryReadsLeft.withLock { $0 == 0 } }
+        set { memoryReadsLeft.withLock { $0 = newValue ? 0 : nil } }
     }
+
+    /// How many more reads from memory succeed before the cache counts as
+    /// dropped (nil: no limit). A test steps it through 0, 1, 2, … to make each
+    /// read from memory of an operation the first to miss in turn.
+    package var readsFromMemoryBeforeDrop: Int? {
+        get { memoryReadsLeft.withLock { $0 } }
+        set { memoryReadsLeft.withLock { $0 = newValue } }
+    }
+
+    /// Calls of ``read(_:into:at:)`` so far: the reads that may wait for the device.
+    package var readsThatMayWait: Int { waitingReads.load(ordering: .relaxed) }
 
     // MARK: Files
 
@@ -94,6 +109,11 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     }
 
     package func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        waitingReads.add(1, ordering: .relaxed)
+        return try readBytes(file, into: buffer, at: offset)
+    }
+
+    private func readBytes(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
         try state.withLock { s throws(Errno) -> Int in
             let inode = try s.openFile(file).inode
             guard offset >= 0 else { throw .invalidArgument }
@@ -103,7 +123,13 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     }
 
     package func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        guard pageCacheDropped else { return try read(file, into: buffer, at: offset) }
+        let cached = memoryReadsLeft.withLock { left -> Bool in
+            guard let remaining = left else { return true }
+            guard remaining > 0 else { return false }
+            left = remaining - 1
+            return true
+        }
+        guard !cached else { return try readBytes(file, into: buffer, at: offset) }
         let size = try self.size(of: file)
         guard offset >= size || buffer.count == 0 else { throw .resourceTemporarilyUnavailable }
         return 0

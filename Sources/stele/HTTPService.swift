@@ -6,7 +6,7 @@ import SteleService
 
 /// Keeps the HTTP server running; at shutdown it drains first: stops
 /// accepting connections, refuses new requests, answers every long-poll,
-/// lets appends in flight finish (for at most `grace`) and stops.
+/// lets appends and disk reads in flight finish (for at most `grace`) and stops.
 struct HTTPService: Service {
     let server: HTTPServer
     let api: JournalAPI

@@ -22,15 +22,55 @@ import Testing
         await journal.close()
     }
 
-    @Test func whenTheCacheWasDropped_itIsNil_andAReadStillGetsTheRecords() async throws {
+    @Test func whenTheCacheWasDropped_itIsNil_withoutAnyReadThatMayWait_andAReadStillGetsTheRecords() async throws {
         let simulated = SimulatedFileSystem()
         let journal = try await Journal.open(at: FaultSupport.path, options: Fixtures.options(), fileSystem: simulated)
         let appended = try await Fixtures.fill(journal, count: 30, size: 300)
         simulated.pageCacheDropped = true
+        let waitingBefore = simulated.readsThatMayWait
+        // Records, one record read alone (maxBytes below its size), an offset
+        // that needs the boundary walk, and one that is not a boundary at all.
         #expect(try journal.readFromMemory(from: appended[3].offset, limit: 5) == nil)
         #expect(try journal.readFromMemory(from: appended[0].offset, limit: 1) == nil)
+        #expect(try journal.readFromMemory(from: appended[9].offset, limit: 1, maxBytes: 1) == nil)
+        #expect(try journal.readFromMemory(from: appended[21].offset + 1) == nil)
+        #expect(simulated.readsThatMayWait == waitingBefore, "a read from memory made a read that may wait")
         let read = try journal.read(from: appended[3].offset, limit: 5)
         #expect(read.records.map(\.offset) == appended[3..<8].map(\.offset))
+        await journal.close()
+    }
+
+    /// Whichever of an operation's reads is the first to miss the cache, the
+    /// answer is nil and no read that may wait was made: every read on the way
+    /// (boundary walk, chunks, a record larger than the range) is from memory.
+    @Test func whicheverReadMissesFirst_noReadThatMayWaitIsMade() async throws {
+        let simulated = SimulatedFileSystem()
+        var options = Fixtures.options(segmentMaxBytes: 1 << 20)
+        options.maximumPayload = 100_000
+        let journal = try await Journal.open(at: FaultSupport.path, options: options, fileSystem: simulated)
+        var appended = try await Fixtures.fill(journal, count: 60, size: 300)
+        appended.append(try await journal.append(Fixtures.binary(90_000)))
+        appended += try await Fixtures.fill(journal, count: 5, size: 300)
+        // From an unindexed offset (a walk first), over a chunk's end; one
+        // record alone past a tiny range; the large record with a small range.
+        let reads: [(from: UInt64, limit: Int, maxBytes: Int)] = [
+            (appended[37].offset, 100, 1 << 20), (appended[45].offset, 1, 1), (appended[60].offset, 10, 1000),
+        ]
+        for read in reads {
+            let expected = try journal.read(from: read.from, limit: read.limit, maxBytes: read.maxBytes)
+            var misses = 0
+            for served in 0..<64 {
+                simulated.readsFromMemoryBeforeDrop = served
+                let waitingBefore = simulated.readsThatMayWait
+                let batch = try journal.readFromMemory(from: read.from, limit: read.limit, maxBytes: read.maxBytes)
+                #expect(simulated.readsThatMayWait == waitingBefore, "a read from memory made a read that may wait")
+                guard let batch else { misses += 1; continue }
+                #expect(batch.records.map(\.offset) == expected.records.map(\.offset))
+                break
+            }
+            #expect(misses > 0)
+            simulated.readsFromMemoryBeforeDrop = nil
+        }
         await journal.close()
     }
 
@@ -53,8 +93,21 @@ import Testing
         await journal.close()
     }
 
+    /// Whether the file system under the temporary directory reads without
+    /// waiting at all (tmpfs does not: every such read says EAGAIN there).
+    static let fileSystemReadsFromMemory: Bool = {
+        let directory = TemporaryDirectory()
+        let fileSystem = PosixFileSystem()
+        guard let file = try? fileSystem.open(directory.path.appending("probe"), mode: .createExclusive) else { return false }
+        defer { fileSystem.close(file) }
+        var buffer = [UInt8]()
+        guard (try? fileSystem.write(file, [1, 2, 3], at: 0)) != nil else { return false }
+        return (try? fileSystem.read(file, count: 3, at: 0, into: &buffer, fromMemoryOnly: true)) == 3
+    }()
+
     /// The real call: preadv2 with RWF_NOWAIT on this machine's file system.
-    @Test func onTheRealFileSystem_pagesDroppedFromTheCacheAreNotRead_untilAReadBringsThemBack() throws {
+    @Test(.enabled(if: fileSystemReadsFromMemory, "the temporary directory's file system cannot read without waiting"))
+    func onTheRealFileSystem_pagesDroppedFromTheCacheAreNotRead_untilAReadBringsThemBack() throws {
         let directory = TemporaryDirectory()
         let fileSystem = PosixFileSystem()
         let path = directory.path.appending("data.bin")
@@ -79,5 +132,13 @@ import Testing
         _ = try fileSystem.read(file, count: 100, at: 65_500, into: &buffer)
         #expect(try fileSystem.read(file, count: 200, at: 65_500, into: &buffer, fromMemoryOnly: true) == 36)
         #expect(try fileSystem.read(file, count: 200, at: 70_000, into: &buffer, fromMemoryOnly: true) == 0)
+
+        // The cache holds the start of a range but not its end: no partial answer.
+        _ = try fileSystem.read(file, count: 65_536, at: 0, into: &buffer)
+        #expect(posix_fadvise(file.rawValue, 12_288, 4096, Int32(POSIX_FADV_DONTNEED)) == 0)
+        #expect(try fileSystem.read(file, count: 4096, at: 8192, into: &buffer, fromMemoryOnly: true) == 4096)
+        #expect(throws: Errno.resourceTemporarilyUnavailable) {
+            _ = try fileSystem.read(file, count: 8192, at: 8192, into: &buffer, fromMemoryOnly: true)
+        }
     }
 }

@@ -8,7 +8,9 @@ import Testing
 /// and its answer is the same as from memory. The test drops the segment
 /// files' pages from the cache with `posix_fadvise(POSIX_FADV_DONTNEED)`:
 /// acknowledged records are synced, so their pages are clean and go at once.
-@Suite struct ColdReadTests {
+@Suite(.enabled(if: PageCacheProbe.dataDirectoryReadsFromMemory, "the scratch file system cannot read without waiting"))
+struct ColdReadTests {
+
     @Test func aReadOfRecordsNoLongerCached_isAnsweredInFullFromADiskReadThread() async throws {
         try await withServer { server in
             let client = server.client()
@@ -51,8 +53,12 @@ import Testing
             #expect(raw.status == 200)
             #expect(raw.header("etag") == "\"\(record.blake3)\"")
             #expect(raw.body.count > 400 && raw.body.first == UInt8(ascii: "{"))
+            #expect(try await Self.diskReads(client) == before + 2)
+
+            try Self.dropSegmentsFromCache(server)
             let matching = try await client.request("GET", "/v1/records/\(record.offset)", headers: [("If-None-Match", "\"\(record.blake3)\"")])
             #expect(matching.status == 304)
+            #expect(try await Self.diskReads(client) == before + 3)
             // Past the end: the refusal needs no read, from memory or not.
             let beyond = try await client.request("GET", "/v1/records/\(appended.last!.next + 10)")
             #expect(beyond.status == 416, "\(beyond)")

@@ -23,6 +23,10 @@ int stele_write_back(int fd, int64_t offset, int64_t length);
 /// error as pread sets it.
 ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset);
 
+/// O_NOATIME, a GNU extension: open a file without updating its access time
+/// on reads (allowed to the file's owner; EPERM for others).
+int stele_no_access_time_flag(void);
+
 /// Sets the calling thread's timer slack (prctl PR_SET_TIMERSLACK): how late
 /// the kernel may end its timed sleeps to group wake-ups, 50 µs by default.
 /// Returns 0, or -1 with errno set.

@@ -43,7 +43,11 @@ package struct RecordReader: Sendable {
         while position < offset {
             if windowStart == .max || position < windowStart
                 || position + UInt64(RecordFormat.headerSize) > windowStart + UInt64(windowCount) {
-                windowCount = try file.read(windowSize, at: position, into: &window, fromMemoryOnly: fromMemoryOnly)
+                // No further than the last header the walk can need: bytes past
+                // `offset` may be pages no read has brought in (a prepared
+                // segment's zeros), which a read from memory must not ask for.
+                let wanted = min(windowSize, Int(offset - position) + RecordFormat.headerSize)
+                windowCount = try file.read(wanted, at: position, into: &window, fromMemoryOnly: fromMemoryOnly)
                 windowStart = position
                 guard windowCount >= RecordFormat.headerSize else { break }
             }

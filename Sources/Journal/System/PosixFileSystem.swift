@@ -18,8 +18,16 @@ package struct PosixFileSystem: FileSystem {
         case .readWrite: flags = O_RDWR | O_CLOEXEC
         case .createExclusive: flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
         }
-        let fd = try retryingInterrupts { path.withPlatformString { Glibc.open($0, flags, 0o644) } }
-        return FileHandle(rawValue: fd)
+        // Without access-time updates: under relatime the first read after each
+        // write would dirty the inode, and on ext4 that joins the file system's
+        // journal, which can wait, on the thread that reads (a polling thread
+        // reading from memory). Only the owner may ask; others open as usual.
+        let quiet = flags | stele_no_access_time_flag()
+        do throws(Errno) {
+            return FileHandle(rawValue: try retryingInterrupts { path.withPlatformString { Glibc.open($0, quiet, 0o644) } })
+        } catch .notPermitted {
+            return FileHandle(rawValue: try retryingInterrupts { path.withPlatformString { Glibc.open($0, flags, 0o644) } })
+        }
     }
 
     package func close(_ file: FileHandle) {
@@ -47,11 +55,12 @@ package struct PosixFileSystem: FileSystem {
             let n: Int
             do throws(Errno) {
                 n = try retryingInterrupts {
-                    stele_read_cached(file.rawValue, buffer.baseAddress! + done, buffer.count - done, Int64(offset) + Int64(done))
+                    stele_read_cached(file.rawValue, buffer.baseAddress! + done, buffer.count - done, offset + Int64(done))
                 }
-            } catch .notSupported {
+            } catch .notSupported, .noFunction {
                 // A file system that cannot read without waiting (tmpfs, some
-                // network ones): whether it would wait is unknown, so it might.
+                // network ones), or a kernel or sandbox without preadv2: whether
+                // the read would wait is unknown, so it might.
                 throw .resourceTemporarilyUnavailable
             }
             if n == 0 { break }

@@ -40,7 +40,10 @@ extension JournalAPI {
                 if let response = cache.response(for: key, render: { Self.recordsFromMemory(journal, read, instance: answer.instance) }) {
                     return response
                 }
-                diskReads.run { answer.send(Self.records(journal, read, instance: answer.instance).response) }
+                // Readers woken together share this read too, once it is made.
+                diskReads.run {
+                    answer.send(cache.response(for: key, render: { Self.records(journal, read, instance: answer.instance) }))
+                }
                 return nil
             })
         }

@@ -27,4 +27,12 @@ final class WakeReadCache: Sendable {
         if made.end == key.end { last.withLock { $0 = (key, made.response) } }
         return made.response
     }
+
+    /// The cached response for `key`, or the one `render` makes, which always makes one.
+    func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)) -> HTTPResponse {
+        if let hit = last.withLock({ $0?.key == key ? $0?.response : nil }) { return hit }
+        let made = render()
+        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
+        return made.response
+    }
 }

@@ -19,7 +19,7 @@ final class DiskReads: Sendable {
     static let parallelReads = 4
 
     private let queues: [DispatchQueue]
-    private let turn = Atomic<Int>(0)
+    private let turn = Atomic<UInt>(0)
     private let metrics: ServiceMetrics
 
     init(metrics: ServiceMetrics) {
@@ -31,7 +31,7 @@ final class DiskReads: Sendable {
     /// request itself.
     func run(_ read: @escaping @Sendable () -> Void) {
         metrics.recordDiskRead()
-        let index = turn.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count
+        let index = Int(turn.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(queues.count))
         queues[index].async(execute: read)
     }
 }
