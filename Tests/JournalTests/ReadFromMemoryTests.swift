@@ -93,6 +93,29 @@ import Testing
         await journal.close()
     }
 
+    /// Reading a file the process owns leaves its access time alone (O_NOATIME):
+    /// under relatime the first read after a write would otherwise dirty the
+    /// inode, which on ext4 joins the file system's journal on the reading thread.
+    @Test func readingAnOwnedFile_leavesItsAccessTimeAlone() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = PosixFileSystem()
+        let path = directory.path.appending("segment.bin")
+        let writer = try fileSystem.open(path, mode: .createExclusive)
+        try fileSystem.write(writer, [UInt8](repeating: 7, count: 4096), at: 0)
+        fileSystem.close(writer)
+        // An access time well before the modification: relatime would update it.
+        var times = [timespec(tv_sec: 1_000_000_000, tv_nsec: 0), timespec(tv_sec: 1_700_000_000, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path.string, &times, 0) == 0)
+
+        let reader = try fileSystem.open(path, mode: .readOnly)
+        defer { fileSystem.close(reader) }
+        var buffer = [UInt8]()
+        #expect(try fileSystem.read(reader, count: 4096, at: 0, into: &buffer) == 4096)
+        var status = stat()
+        #expect(stat(path.string, &status) == 0)
+        #expect(status.st_atim.tv_sec == 1_000_000_000)
+    }
+
     /// Whether the file system under the temporary directory reads without
     /// waiting at all (tmpfs does not: every such read says EAGAIN there).
     static let fileSystemReadsFromMemory: Bool = {
