@@ -10,14 +10,8 @@ import Testing
 /// acknowledged records are synced, so their pages are clean and go at once.
 @Suite(.enabled(if: PageCacheProbe.dataDirectoryReadsFromMemory, "the scratch file system cannot read without waiting"))
 struct ColdReadTests {
-
     @Test func aReadOfRecordsNoLongerCached_isAnsweredInFullFromADiskReadThread() async throws {
-        try await withServer { server in
-            let client = server.client()
-            let appended = try await client.appendRecords(40, size: 1000)
-            try Self.dropSegmentsFromCache(server)
-            let before = try await Self.diskReads(client)
-
+        try await Self.withColdRecords(40, size: 1000) { _, client, appended, before in
             let response = try await client.request("GET", "/v1/records?from=0&limit=100")
             #expect(response.status == 200)
             let page = try response.json()
@@ -35,11 +29,7 @@ struct ColdReadTests {
     }
 
     @Test func aSingleRecordNoLongerCached_keepsItsETagAndRawForm() async throws {
-        try await withServer { server in
-            let client = server.client()
-            let appended = try await client.appendRecords(10, size: 500)
-            try Self.dropSegmentsFromCache(server)
-            let before = try await Self.diskReads(client)
+        try await Self.withColdRecords(10, size: 500) { server, client, appended, before in
             let record = appended[6]
             let json = try await client.request("GET", "/v1/records/\(record.offset)")
             #expect(json.status == 200)
@@ -89,6 +79,20 @@ struct ColdReadTests {
             #expect(records.first?["offset"] as? UInt64 == added.offset)
             #expect(records.first?["blake3"] as? String == added.blake3)
             #expect(try await Self.diskReads(client) == before + 1)
+        }
+    }
+
+    /// Runs `body` on a server holding `count` JSON records of about `size`
+    /// bytes whose pages were then dropped from the cache, with the
+    /// acknowledgements and `stele_disk_reads_total` before any read.
+    static func withColdRecords(
+        _ count: Int, size: Int, _ body: (ServerProcess, RawHTTPClient, [AppendAcknowledgement], Double) async throws -> Void
+    ) async throws {
+        try await withServer { server in
+            let client = server.client()
+            let appended = try await client.appendRecords(count, size: size)
+            try dropSegmentsFromCache(server)
+            try await body(server, client, appended, try await diskReads(client))
         }
     }
 

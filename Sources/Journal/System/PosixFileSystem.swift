@@ -22,11 +22,13 @@ package struct PosixFileSystem: FileSystem {
         // write would dirty the inode, and on ext4 that joins the file system's
         // journal, which can wait, on the thread that reads (a polling thread
         // reading from memory). Only the owner may ask; others open as usual.
-        let quiet = flags | stele_no_access_time_flag()
+        func open(_ flags: Int32) throws(Errno) -> FileHandle {
+            FileHandle(rawValue: try retryingInterrupts { path.withPlatformString { Glibc.open($0, flags, 0o644) } })
+        }
         do throws(Errno) {
-            return FileHandle(rawValue: try retryingInterrupts { path.withPlatformString { Glibc.open($0, quiet, 0o644) } })
+            return try open(flags | stele_no_access_time_flag())
         } catch .notPermitted {
-            return FileHandle(rawValue: try retryingInterrupts { path.withPlatformString { Glibc.open($0, flags, 0o644) } })
+            return try open(flags)
         }
     }
 
@@ -36,33 +38,35 @@ package struct PosixFileSystem: FileSystem {
     }
 
     package func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        var done = 0
-        while done < buffer.count {
-            let n = try retryingInterrupts {
-                pread(file.rawValue, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            }
-            if n == 0 { break }
-            done += n
+        try readUntilFullOrEnd(buffer) { (start, count, done) throws(Errno) in
+            try retryingInterrupts { pread(file.rawValue, start, count, off_t(offset) + off_t(done)) }
         }
-        return done
     }
 
     package func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        var done = 0
-        while done < buffer.count {
-            // preadv2 with RWF_NOWAIT: a short count means the cache held only
-            // the start, so the next call either ends the file (0) or says EAGAIN.
-            let n: Int
+        // preadv2 with RWF_NOWAIT: a short count means the cache held only the
+        // start, so the next call either ends the file (0) or says EAGAIN.
+        try readUntilFullOrEnd(buffer) { (start, count, done) throws(Errno) in
             do throws(Errno) {
-                n = try retryingInterrupts {
-                    stele_read_cached(file.rawValue, buffer.baseAddress! + done, buffer.count - done, offset + Int64(done))
-                }
+                return try retryingInterrupts { stele_read_cached(file.rawValue, start, count, offset + Int64(done)) }
             } catch .notSupported, .noFunction {
                 // A file system that cannot read without waiting (tmpfs, some
                 // network ones), or a kernel or sandbox without preadv2: whether
                 // the read would wait is unknown, so it might.
                 throw .resourceTemporarilyUnavailable
             }
+        }
+    }
+
+    /// Calls `readAt(start, count, done)` for the rest of `buffer` until it is
+    /// full or a call returns 0 (the end of the file); returns the bytes read.
+    private func readUntilFullOrEnd(
+        _ buffer: UnsafeMutableRawBufferPointer,
+        _ readAt: (UnsafeMutableRawPointer, Int, Int) throws(Errno) -> Int
+    ) throws(Errno) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = try readAt(buffer.baseAddress! + done, buffer.count - done, done)
             if n == 0 { break }
             done += n
         }

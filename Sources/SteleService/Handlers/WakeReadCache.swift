@@ -22,17 +22,25 @@ final class WakeReadCache: Sendable {
     /// it answered exactly `key`: `render` returns the end it saw); nil when
     /// `render` cannot make one now.
     func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)?) -> HTTPResponse? {
-        if let hit = last.withLock({ $0?.key == key ? $0?.response : nil }) { return hit }
+        if let hit = cached(key) { return hit }
         guard let made = render() else { return nil }
-        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
+        keep(made, for: key)
         return made.response
     }
 
     /// The cached response for `key`, or the one `render` makes, which always makes one.
     func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)) -> HTTPResponse {
-        if let hit = last.withLock({ $0?.key == key ? $0?.response : nil }) { return hit }
+        if let hit = cached(key) { return hit }
         let made = render()
-        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
+        keep(made, for: key)
         return made.response
+    }
+
+    private func cached(_ key: Key) -> HTTPResponse? {
+        last.withLock { $0?.key == key ? $0?.response : nil }
+    }
+
+    private func keep(_ made: (response: HTTPResponse, end: UInt64?), for key: Key) {
+        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
     }
 }
