@@ -75,6 +75,8 @@ struct CRC32CTests {
         // Around the lanes' block sizes (768, 12288) and folding's minimum (256) and 64-byte steps.
         var lengths = Array(0...100) + [767, 768, 769, 12287, 12288, 12289, 12288 + 768, 70_000]
         lengths += [255, 256, 257, 319, 320, 321, 383, 384, 1023, 1024, 1025]
+        // Around where folding adds a table stream (8 KiB) and its 136-byte steps.
+        lengths += [8191, 8192, 8193, 8192 + 135, 8192 + 136, 8192 + 137, 64 + 136 * 61, 64 + 136 * 61 + 199]
         for _ in 0..<300 { lengths.append(Int.random(in: 0...70_000, using: &random)) }
         for length in lengths {
             let bytes = random.bytes(length)
@@ -87,6 +89,25 @@ struct CRC32CTests {
                 #expect(lanes == portable, "lanes: length \(length), start \(start)")
                 #expect(folding == portable, "folding: length \(length), start \(start)")
                 #expect(hardware == portable, "length \(length), start \(start)")
+            }
+        }
+    }
+
+    /// Long messages are folded beside a table stream whose CRC is moved
+    /// past the rest by one multiplication per set bit of its length: step
+    /// counts of all ones (2^k - 1) use every constant up to 2^k steps.
+    @Test(.enabled(if: stele_crc32c_has_hardware(), "needs SSE4.2 and PCLMULQDQ"))
+    func crc32c_foldingEqualsPortable_onMessagesOfUpToFiveMebibytes() {
+        var random = SeededGenerator(seed: 0xC3C3_2C05)
+        var lengths = (6...15).map { 64 + 136 * ((1 << $0) - 1) + Int.random(in: 0..<136, using: &random) }
+        for _ in 0..<4 { lengths.append(Int.random(in: 1 << 20...5 << 20, using: &random)) }
+        let bytes = random.bytes(lengths.max()!)
+        bytes.withUnsafeBytes { buffer in
+            for length in lengths {
+                let start = UInt32(truncatingIfNeeded: random.next())
+                let portable = stele_crc32c_portable(start, buffer.baseAddress, length)
+                let folding = stele_crc32c_hardware_folding(start, buffer.baseAddress, length)
+                #expect(folding == portable, "length \(length), start \(start)")
             }
         }
     }
