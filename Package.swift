@@ -87,6 +87,7 @@ let package = Package(
             name: "stele-bench",
             dependencies: [
                 "Journal", "Checksums", "CChecksums", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         // A child process for crash tests: appends under load and logs every acknowledgement.

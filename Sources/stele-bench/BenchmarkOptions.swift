@@ -1,46 +1,64 @@
-/// `stele-bench` arguments: `--quick` for a short smoke run, `--repetitions N`,
-/// `--seconds S` per append run, `--dir PATH` for scratch files (same disk as data),
-/// `--sections disk,checksums,append,recovery`, `--appenders 1,16,64`, `--durability immediate,group`,
-/// `--no-spare` (no segment written ahead of use, to see what that costs),
-/// `--cold` (time a new journal from its first append, in its first segment, which is not a prepared one),
-/// `--idle-spin-us N` (the journal thread's idle spin, as `stele serve --idle-spin-us`; the engine's default otherwise).
-struct BenchmarkOptions {
-    var repetitions = 5
-    var seconds = 3.0
+import ArgumentParser
+
+/// `stele-bench`'s command line; `stele-bench --help` lists it.
+struct BenchmarkOptions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stele-bench",
+        abstract: "The engine's micro-benchmarks: medians of several runs, beside the disk's own write+fdatasync rate.")
+
+    @Flag(help: "A short smoke run: 1 repetition, 0.5 s per append run, a 64 MiB recovery journal.")
+    var quick = false
+
+    @Option(help: "Runs per figure; each figure is their median.")
+    var repetitions: Int?
+
+    @Option(help: "Seconds per append run.")
+    var seconds: Double?
+
+    @Option(name: .customLong("dir"), help: "Scratch directory, on the disk being measured.")
     var directory = "/tmp/stele-bench"
-    var recoveryBytes = 1 << 30
-    var sections: Set<String> = ["disk", "checksums", "append", "recovery"]
-    var appenderCounts = [1, 16, 64]
-    var durabilities = ["immediate", "group"]
-    /// Whether the journal writes the next segment ahead of use (its default).
-    var prepareSpareSegments = true
-    /// Whether append runs start on a new journal instead of one already writing into a prepared segment.
+
+    @Option(help: "Size of the journal whose recovery is timed, in bytes.")
+    var recoveryBytes: Int?
+
+    @Option(help: "Comma-separated sections to run: disk, checksums, append, recovery.")
+    var sections = "disk,checksums,append,recovery"
+
+    @Option(name: .customLong("appenders"), help: "Comma-separated counts of concurrent appenders.")
+    var appenderList = "1,16,64"
+
+    @Option(name: .customLong("durability"), help: "Comma-separated durability levels: immediate, group.")
+    var durabilityList = "immediate,group"
+
+    @Flag(name: .customLong("no-spare"), help: "Write no segment ahead of use, to see what that costs.")
+    var noSpare = false
+
+    @Flag(help: "Time a new journal from its first append, in its first segment, which is not a prepared one.")
     var cold = false
-    /// The journal thread's longest idle spin, when given.
+
+    @Option(name: .customLong("idle-spin-us"), help: "The journal thread's idle spin, as `stele serve --idle-spin-us`.")
     var idleSpinMicroseconds: Int?
 
-    init(_ arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--quick":
-                repetitions = 1
-                seconds = 0.5
-                recoveryBytes = 64 << 20
-            case "--repetitions": repetitions = Int(iterator.next() ?? "") ?? repetitions
-            case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
-            case "--dir": directory = iterator.next() ?? directory
-            case "--recovery-bytes": recoveryBytes = Int(iterator.next() ?? "") ?? recoveryBytes
-            case "--appenders":
-                appenderCounts = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
-            case "--durability":
-                durabilities = (iterator.next() ?? "").split(separator: ",").map(String.init)
-            case "--no-spare": prepareSpareSegments = false
-            case "--cold": cold = true
-            case "--idle-spin-us": idleSpinMicroseconds = Int(iterator.next() ?? "")
-            case "--sections": sections = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
-            default: print("unknown argument \(argument)")
-            }
+    func validate() throws {
+        let unknown = sectionSet.subtracting(["disk", "checksums", "append", "recovery"])
+        guard unknown.isEmpty else { throw ValidationError("unknown section(s): \(unknown.sorted().joined(separator: ", "))") }
+        guard appenderCounts.count == appenderList.split(separator: ",").count, appenderCounts.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--appenders takes positive whole numbers, comma-separated")
+        }
+        guard durabilities.allSatisfy({ ["immediate", "group"].contains($0) }) else {
+            throw ValidationError("--durability takes immediate and/or group")
+        }
+        guard effectiveRepetitions > 0, effectiveSeconds > 0, effectiveRecoveryBytes > 0 else {
+            throw ValidationError("--repetitions, --seconds and --recovery-bytes must be positive")
         }
     }
+
+    var effectiveRepetitions: Int { repetitions ?? (quick ? 1 : 5) }
+    var effectiveSeconds: Double { seconds ?? (quick ? 0.5 : 3.0) }
+    var effectiveRecoveryBytes: Int { recoveryBytes ?? (quick ? 64 << 20 : 1 << 30) }
+    var sectionSet: Set<String> { Set(sections.split(separator: ",").map(String.init)) }
+    var appenderCounts: [Int] { appenderList.split(separator: ",").compactMap { Int($0) } }
+    var durabilities: [String] { durabilityList.split(separator: ",").map(String.init) }
+    /// Whether the journal writes the next segment ahead of use (its default).
+    var prepareSpareSegments: Bool { !noSpare }
 }

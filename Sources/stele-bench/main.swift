@@ -6,14 +6,14 @@ import Glibc
 import Foundation
 import Journal
 
-let options = BenchmarkOptions(CommandLine.arguments)
+let options = BenchmarkOptions.parseOrExit()
 mkdir(options.directory, 0o755)
-print("stele-bench: \(options.repetitions) repetitions, medians; scratch in \(options.directory)")
+print("stele-bench: \(options.effectiveRepetitions) repetitions, medians; scratch in \(options.directory)")
 
-if options.sections.contains("disk") {
+if options.sectionSet.contains("disk") {
     for preallocated in [false, true] {
-        let runs = (0..<options.repetitions).map { _ in
-            DiskBenchmark.run(directory: options.directory, preallocated: preallocated, seconds: options.seconds)
+        let runs = (0..<options.effectiveRepetitions).map { _ in
+            DiskBenchmark.run(directory: options.directory, preallocated: preallocated, seconds: options.effectiveSeconds)
         }
         let rate = Statistics.median(runs.map(\.rate))
         print("disk   write+fdatasync 256 B, \(Column.text(preallocated ? "preallocated file" : "file grows", 18))"
@@ -22,28 +22,28 @@ if options.sections.contains("disk") {
     }
 }
 
-if options.sections.contains("checksums") {
-    for figure in ChecksumBenchmark.run(repetitions: options.repetitions) {
+if options.sectionSet.contains("checksums") {
+    for figure in ChecksumBenchmark.run(repetitions: options.effectiveRepetitions) {
         print("sum    \(Column.text(figure.name, 24))\(Column.number(Double(figure.size), 8)) B"
             + "  \(Column.number(figure.gigabytesPerSecond, 7, decimals: 2)) GB/s")
     }
 }
 
-if options.sections.contains("append") {
+if options.sectionSet.contains("append") {
     // The disk's rate drifts by tens of percent within minutes on a shared
     // machine, so each run is set against the raw loop measured just before
     // it, on the same disk: the ratios are medians of those pairs.
-    let loopSeconds = max(0.5, options.seconds / 3)
+    let loopSeconds = max(0.5, options.effectiveSeconds / 3)
     for durability in Durability.allCases where options.durabilities.contains(durability.rawValue) {
         for appenders in options.appenderCounts {
             var figures: [AppendBenchmark.Figure] = []
             var toGrowing: [Double] = []
             var toPreallocated: [Double] = []
-            for _ in 0..<options.repetitions {
+            for _ in 0..<options.effectiveRepetitions {
                 let growing = DiskBenchmark.run(directory: options.directory, preallocated: false, seconds: loopSeconds).rate
                 let preallocated = DiskBenchmark.run(directory: options.directory, preallocated: true, seconds: loopSeconds).rate
                 let figure = try await AppendBenchmark.run(
-                    directory: options.directory, durability: durability, appenders: appenders, seconds: options.seconds,
+                    directory: options.directory, durability: durability, appenders: appenders, seconds: options.effectiveSeconds,
                     prepareSpareSegments: options.prepareSpareSegments, warm: !options.cold,
                     maximumIdleSpin: options.idleSpinMicroseconds.map { .microseconds($0) })
                 figures.append(figure)
@@ -65,10 +65,10 @@ if options.sections.contains("append") {
     }
 }
 
-if options.sections.contains("recovery") {
+if options.sectionSet.contains("recovery") {
     let result = try await RecoveryBenchmark.run(
-        directory: options.directory, bytes: options.recoveryBytes, repetitions: options.repetitions)
-    print("open   \(options.recoveryBytes >> 20) MiB journal, warm cache \(Column.number(result.gigabytesPerSecond, 7, decimals: 2)) GB/s"
+        directory: options.directory, bytes: options.effectiveRecoveryBytes, repetitions: options.effectiveRepetitions)
+    print("open   \(options.effectiveRecoveryBytes >> 20) MiB journal, warm cache \(Column.number(result.gigabytesPerSecond, 7, decimals: 2)) GB/s"
         + "  (\(Column.number(result.seconds, 0, decimals: 3)) s)  RSS growth \(Column.number(result.residentMiB, 0, decimals: 1)) MiB")
     print("open   empty journal \(Column.number(result.emptyOpenMilliseconds, 7, decimals: 2)) ms")
 }
