@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "CSystemCalls.h"
 
@@ -16,6 +17,10 @@ int stele_write_back(int fd, int64_t offset, int64_t length) {
 ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset) {
     struct iovec vector = { .iov_base = buffer, .iov_len = count };
     return preadv2(fd, &vector, 1, (off_t)offset, RWF_NOWAIT);
+}
+
+int64_t stele_seek_data_or_hole(int fd, int64_t offset, int hole) {
+    return (int64_t)lseek(fd, (off_t)offset, hole ? SEEK_HOLE : SEEK_DATA);
 }
 
 int stele_no_access_time_flag(void) {

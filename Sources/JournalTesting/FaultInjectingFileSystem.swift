@@ -139,6 +139,11 @@ package final class FaultInjectingFileSystem: FileSystem, Sendable {
         return try base.readFromMemory(file, into: buffer, at: offset)
     }
 
+    package func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
+        try enter(.dataRanges, path(of: file))
+        return try base.dataRanges(file, in: range)
+    }
+
     package func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
         switch check(.write, paths: path(of: file).map { [$0] } ?? []) {
         case nil:

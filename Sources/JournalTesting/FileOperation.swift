@@ -7,6 +7,7 @@ package enum FileOperation: String, Sendable, Hashable, CaseIterable {
     case open
     case close
     case read
+    case dataRanges
     case write
     case synchronizeData
     case writeBack

@@ -51,6 +51,28 @@ struct SimulatedFileContent: Sendable {
         return total
     }
 
+    /// The parts of `range` (cut at the end of the file) on pages ever
+    /// written, as `SEEK_DATA` and `SEEK_HOLE` find them: pages never written
+    /// read as zeros.
+    func dataRanges(in range: Range<Int>) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        let end = min(range.upperBound, count)
+        var position = max(0, range.lowerBound)
+        while position < end {
+            let page = position / Self.pageSize
+            let pageEnd = min((page + 1) * Self.pageSize, end)
+            if !pages[page].isEmpty {
+                if let last = ranges.last, last.upperBound == position {
+                    ranges[ranges.count - 1] = last.lowerBound..<pageEnd
+                } else {
+                    ranges.append(position..<pageEnd)
+                }
+            }
+            position = pageEnd
+        }
+        return ranges
+    }
+
     /// Writes `bytes` at `offset`, extending the file (with zeros in any gap) as needed.
     mutating func write(_ bytes: ArraySlice<UInt8>, at offset: Int) {
         let end = offset + bytes.count

@@ -185,6 +185,16 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
+    package func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
+        try state.withLock { s throws(Errno) -> [Range<Int64>] in
+            let inode = try s.openFile(file).inode
+            guard range.lowerBound >= 0 else { throw .invalidArgument }
+            let clipped = Int(range.lowerBound)..<Int(min(range.upperBound, Int64(SimulatedFileSystemState.maximumFileSize)))
+            let ranges = s.inodes[inode]?.current.dataRanges(in: clipped) ?? []
+            return ranges.map { Int64($0.lowerBound)..<Int64($0.upperBound) }
+        }
+    }
+
     package func size(of file: FileHandle) throws(Errno) -> Int64 {
         try state.withLock { s throws(Errno) -> Int64 in
             let inode = try s.openFile(file).inode

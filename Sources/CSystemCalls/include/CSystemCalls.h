@@ -23,6 +23,14 @@ int stele_write_back(int fd, int64_t offset, int64_t length);
 /// error as pread sets it.
 ssize_t stele_read_cached(int fd, void *buffer, size_t count, int64_t offset);
 
+/// lseek's SEEK_DATA (`hole` false) or SEEK_HOLE (`hole` true), GNU
+/// extensions: the first position at or after `offset` that holds data, or
+/// that starts a hole (the end of the file counts as one). Space allocated
+/// but never written counts as a hole unless the page cache holds data for
+/// it. Returns the position, or -1 with errno set: ENXIO when no data
+/// follows `offset` (SEEK_DATA) or `offset` is past the end.
+int64_t stele_seek_data_or_hole(int fd, int64_t offset, int hole);
+
 /// O_NOATIME, a GNU extension: open a file without updating its access time
 /// on reads (allowed to the file's owner; EPERM for others).
 int stele_no_access_time_flag(void);

@@ -29,6 +29,20 @@ package final class SegmentFile: Sendable {
         Int64(offset - base) + Int64(SegmentHeader.size)
     }
 
+    /// The parts of the global offsets `range` where the file may hold bytes
+    /// other than zero (see ``FileSystem/dataRanges(_:in:)``), in order.
+    package func dataRanges(in range: Range<UInt64>) throws(JournalError) -> [Range<UInt64>] {
+        let positions = filePosition(of: range.lowerBound)..<filePosition(of: range.upperBound)
+        do {
+            let shift = Int64(SegmentHeader.size) - Int64(bitPattern: base)
+            return try fileSystem.dataRanges(handle, in: positions).map {
+                UInt64(bitPattern: $0.lowerBound - shift)..<UInt64(bitPattern: $0.upperBound - shift)
+            }
+        } catch {
+            throw .io(operation: "seek data", path: path.string, errno: error)
+        }
+    }
+
     /// Reads up to `count` bytes at global `offset` into `bytes` (resized to
     /// hold them) and returns how many the file had. With `fromMemoryOnly` it
     /// never waits for the device: bytes not in the page cache throw

@@ -150,17 +150,22 @@ package struct SegmentScanner {
     /// or nil when everything from `start` to the end of the file is zero.
     package func endOfNonZeroBytes(from start: UInt64) throws(JournalError) -> UInt64? {
         let limit = segment.base + UInt64(max(0, fileSize - Int64(SegmentHeader.size)))
-        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
-        var chunkEnd = limit
-        // Backwards, so that garbage at the very end is found at once.
-        while chunkEnd > start {
-            let chunkStart = chunkEnd - min(UInt64(Self.chunkSize), chunkEnd - start)
-            let count = Int(chunkEnd - chunkStart)
-            let got = try segment.read(count, at: chunkStart, into: &buffer)
-            if let last = buffer.withUnsafeBytes({ Self.lastNonZeroIndex(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }) {
-                return chunkStart + UInt64(last) + 1
+        guard start < limit else { return nil }
+        // Holes and space allocated but never written read as zeros: only the
+        // rest is read (a new journal's allocated segment is not read at all).
+        var buffer: [UInt8] = []
+        for range in try segment.dataRanges(in: start..<limit).reversed() {
+            var chunkEnd = range.upperBound
+            // Backwards, so that garbage at the very end is found at once.
+            while chunkEnd > range.lowerBound {
+                let chunkStart = chunkEnd - min(UInt64(Self.chunkSize), chunkEnd - range.lowerBound)
+                let count = Int(chunkEnd - chunkStart)
+                let got = try segment.read(count, at: chunkStart, into: &buffer)
+                if let last = buffer.withUnsafeBytes({ Self.lastNonZeroIndex(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }) {
+                    return chunkStart + UInt64(last) + 1
+                }
+                chunkEnd = chunkStart
             }
-            chunkEnd = chunkStart
         }
         return nil
     }

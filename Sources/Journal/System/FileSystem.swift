@@ -30,6 +30,12 @@ package protocol FileSystem: Sendable {
     /// (`.resourceTemporarilyUnavailable`) when any byte of the range, short of
     /// the end of the file, is not there — or when the file system cannot tell.
     func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int
+    /// The parts of `range` that may hold bytes other than zero, in order and
+    /// apart: the rest of `range` reads as zeros because the file system keeps
+    /// no data there — holes, and space allocated but never written
+    /// (`lseek`'s `SEEK_DATA` and `SEEK_HOLE`). Unsynced writes count as data.
+    /// A file system that cannot tell gives the whole range (up to the end of the file).
+    func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>]
     /// Writes all of `buffers`, one after another, starting at `offset` (`pwritev`).
     func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno)
     /// `fdatasync`: the file's data, and the metadata needed to read it back, reach stable storage.

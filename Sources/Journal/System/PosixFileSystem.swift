@@ -161,6 +161,28 @@ package struct PosixFileSystem: FileSystem {
         }
     }
 
+    package func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
+        var ranges: [Range<Int64>] = []
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let data = stele_seek_data_or_hole(file.rawValue, position, 0)
+            if data < 0 {
+                switch Errno(rawValue: errno) {
+                case .noSuchAddressOrDevice: return ranges  // ENXIO: no data from `position` to the end
+                case .invalidArgument, .notSupported:  // a file system that cannot tell
+                    return ranges + [position..<range.upperBound]
+                case let error: throw error
+                }
+            }
+            guard data < range.upperBound else { break }
+            let hole = stele_seek_data_or_hole(file.rawValue, data, 1)
+            guard hole >= 0 else { throw Errno(rawValue: errno) }
+            position = max(hole, data + 1)
+            ranges.append(data..<min(position, range.upperBound))
+        }
+        return ranges
+    }
+
     package func synchronizeDirectory(_ path: FilePath) throws(Errno) {
         let fd = try retryingInterrupts { path.withPlatformString { Glibc.open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } }
         defer { _ = Glibc.close(fd) }

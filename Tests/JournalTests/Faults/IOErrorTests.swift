@@ -252,6 +252,9 @@ final class GatedFileSystem: FileSystem, Sendable {
     func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
         try base.readFromMemory(file, into: buffer, at: offset)
     }
+    func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
+        try base.dataRanges(file, in: range)
+    }
     func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
         try base.write(file, buffers, at: offset)
     }

@@ -73,6 +73,22 @@ struct SimulatedFileSystemDifferentialTests {
             return "ok"
         }
         step("sync missing directory") { try fs.synchronizeDirectory(root.appending("none")); return "ok" }
+        // Data ranges, block by block: allocated space and holes hold none.
+        let sparse = root.appending("sparse")
+        step("data ranges") {
+            let file = try fs.open(sparse, mode: .createExclusive)
+            defer { fs.close(file) }
+            try fs.allocate(file, upTo: 65_536)
+            let allocated = try fs.dataRanges(file, in: 0..<65_536)
+            try IO.write(fs, file, [1, 2, 3], at: 40_000)
+            let written = try fs.dataRanges(file, in: 0..<100_000)
+            try fs.truncate(file, to: 200_000)
+            try IO.write(fs, file, [4], at: 150_000)
+            let extended = try fs.dataRanges(file, in: 0..<200_000)
+            let within = try fs.dataRanges(file, in: 38_000..<149_000)
+            let past = try fs.dataRanges(file, in: 151_552..<300_000)
+            return "\(allocated) \(written) \(extended) \(within) \(past)"
+        }
         for handle in handles { fs.close(handle) }
         return log
     }
@@ -94,6 +110,8 @@ struct SimulatedFileSystemDifferentialTests {
         #expect(real.contains("create under a file: errno \(Errno.notDirectory.rawValue)"))
         #expect(real.contains("lock again: errno \(Errno.wouldBlock.rawValue)"))
         #expect(real.contains("use removed file: [9, 7, 7, 0, 0, 1, 2, 3]"))
+        #expect(real.contains("data ranges: [] [Range(36864..<40960)] [Range(36864..<40960), Range(147456..<151552)]"
+            + " [Range(38000..<40960), Range(147456..<149000)] []"))
         #expect(fake.count == real.count)
         for (expected, got) in zip(real, fake) {
             #expect(got == expected)
