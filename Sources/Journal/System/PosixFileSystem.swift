@@ -176,7 +176,12 @@ package struct PosixFileSystem: FileSystem {
             }
             guard data < range.upperBound else { break }
             let hole = stele_seek_data_or_hole(file.rawValue, data, 1)
-            guard hole >= 0 else { throw Errno(rawValue: errno) }
+            if hole < 0 {
+                let error = Errno(rawValue: errno)
+                // ENXIO: the file was cut short of `data` in between (a live writer sealing it).
+                if error == .noSuchAddressOrDevice { return ranges }
+                throw error
+            }
             position = max(hole, data + 1)
             ranges.append(data..<min(position, range.upperBound))
         }
