@@ -13,10 +13,10 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
 
     // Bytes 0-7, 8-15, 16-23 and 24-31, each group read as a little-endian
     // integer, so the in-memory form on little-endian hosts is the bytes.
-    private var word0: UInt64
-    private var word1: UInt64
-    private var word2: UInt64
-    private var word3: UInt64
+    @usableFromInline var word0: UInt64
+    @usableFromInline var word1: UInt64
+    @usableFromInline var word2: UInt64
+    @usableFromInline var word3: UInt64
 
     /// Creates a digest from exactly 32 bytes.
     public init(bytes: UnsafeRawBufferPointer) {
@@ -54,6 +54,7 @@ public struct BLAKE3Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with the 32 bytes of the digest.
+    @inlinable
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var bytes = (word0.littleEndian, word1.littleEndian, word2.littleEndian, word3.littleEndian)
         return try Swift.withUnsafeBytes(of: &bytes) { try body($0) }

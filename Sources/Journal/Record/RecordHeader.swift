@@ -52,12 +52,14 @@ package struct RecordHeader: Equatable, Sendable {
     package static func checksum(
         offset: UInt64, lengthWord: UInt32, digest: BLAKE3Digest, payload: UnsafeRawBufferPointer
     ) -> UInt32 {
-        var prefix = (offset.littleEndian, lengthWord.littleEndian)
-        var crc = withUnsafeBytes(of: &prefix) { raw in
-            // The tuple is 16 bytes with padding after the u32; only 12 are checksummed.
-            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+        // The offset, the length word and the BLAKE3 laid end to end: one call for their 44 bytes.
+        var prefix: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        let crc = withUnsafeMutableBytes(of: &prefix) { raw in
+            raw.storeBytes(of: offset.littleEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: lengthWord.littleEndian, toByteOffset: 8, as: UInt32.self)
+            digest.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[12..<44]).copyMemory(from: $0) }
+            return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<44]))
         }
-        crc = digest.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
         return CRC32C.checksum(payload, continuing: crc)
     }
 }
