@@ -33,11 +33,12 @@ package final class SegmentFile: Sendable {
     /// other than zero (see ``FileSystem/dataRanges(_:in:)``), in order.
     package func dataRanges(in range: Range<UInt64>) throws(JournalError) -> [Range<UInt64>] {
         let positions = filePosition(of: range.lowerBound)..<filePosition(of: range.upperBound)
+        // Positions in `positions` are at or past the header: offsets are `base` plus what lies past it.
+        func offset(of position: Int64) -> UInt64 {
+            base + UInt64(min(max(position, positions.lowerBound), positions.upperBound) - Int64(SegmentHeader.size))
+        }
         do {
-            let shift = Int64(SegmentHeader.size) - Int64(bitPattern: base)
-            return try fileSystem.dataRanges(handle, in: positions).map {
-                UInt64(bitPattern: $0.lowerBound - shift)..<UInt64(bitPattern: $0.upperBound - shift)
-            }
+            return try fileSystem.dataRanges(handle, in: positions).map { offset(of: $0.lowerBound)..<offset(of: $0.upperBound) }
         } catch {
             throw .io(operation: "seek data", path: path.string, errno: error)
         }
