@@ -189,7 +189,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         try state.withLock { s throws(Errno) -> [Range<Int64>] in
             let inode = try s.openFile(file).inode
             guard range.lowerBound >= 0 else { throw .invalidArgument }
-            let clipped = Int(range.lowerBound)..<Int(min(range.upperBound, Int64(SimulatedFileSystemState.maximumFileSize)))
+            let largest = Int64(SimulatedFileSystemState.maximumFileSize)
+            let clipped = Int(min(range.lowerBound, largest))..<Int(min(range.upperBound, largest))
             let ranges = s.inodes[inode]?.current.dataRanges(in: clipped) ?? []
             return ranges.map { Int64($0.lowerBound)..<Int64($0.upperBound) }
         }
