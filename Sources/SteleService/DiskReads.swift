@@ -12,26 +12,63 @@ import Synchronization
 /// it: a polling thread never waits for the device, so its other connections
 /// go on being served meanwhile.
 ///
-/// A few serial queues, taken in turn, bound how many such reads wait for the
-/// device at once (and so the threads they hold).
+/// The reads wait in one queue, in order of arrival, for one of a few
+/// threads: that bounds how many wait for the device at once (and so the
+/// threads they hold), and a read stuck on the device holds up no read behind
+/// it while another thread is free.
 final class DiskReads: Sendable {
     /// How many reads may wait for the device at the same time.
     static let parallelReads = 4
 
-    private let queues: [DispatchQueue]
-    private let turn = Atomic<UInt>(0)
+    private struct State {
+        var waiting: [@Sendable () -> Void] = []
+        var next = 0
+        /// Threads taking reads from `waiting` now, at most `parallelReads`.
+        var workers = 0
+    }
+
+    private let state = Mutex(State())
+    private let threads = DispatchQueue(label: "stele.disk-reads", attributes: .concurrent)
     private let metrics: ServiceMetrics
 
     init(metrics: ServiceMetrics) {
         self.metrics = metrics
-        queues = (0..<Self.parallelReads).map { DispatchQueue(label: "stele.disk-reads.\($0)") }
     }
 
     /// Runs `read` on a thread that may wait for the disk; it answers its
     /// request itself.
     func run(_ read: @escaping @Sendable () -> Void) {
         metrics.recordDiskRead()
-        let index = Int(turn.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(queues.count))
-        queues[index].async(execute: read)
+        let startsWorker = state.withLock { state in
+            state.waiting.append(read)
+            guard state.workers < Self.parallelReads else { return false }
+            state.workers += 1
+            return true
+        }
+        if startsWorker { threads.async { self.work() } }
+    }
+
+    /// Runs waiting reads, oldest first, until none is left.
+    private func work() {
+        while let read = nextRead() { read() }
+    }
+
+    private func nextRead() -> (@Sendable () -> Void)? {
+        state.withLock { state in
+            guard state.next < state.waiting.count else {
+                state.waiting.removeAll(keepingCapacity: true)
+                state.next = 0
+                state.workers -= 1
+                return nil
+            }
+            let read = state.waiting[state.next]
+            state.waiting[state.next] = {}  // release what the read holds (its connection's state) now
+            state.next += 1
+            if state.next >= 1024, state.next * 2 >= state.waiting.count {
+                state.waiting.removeFirst(state.next)
+                state.next = 0
+            }
+            return read
+        }
     }
 }
