@@ -332,6 +332,7 @@ CRC_TABLE_STREAM_TARGET static uint32_t crc32c_folding_with_table_raw(uint32_t r
     return crc32c_lanes_raw(r, table, length - done);
 }
 
+/* AVX, told by AVX2 (which implies it and its saved register state). */
 static bool has_avx(void) { return (stele_cpu_features() & STELE_CPU_AVX2) != 0; }
 
 CRC_HW_TARGET static uint32_t crc32c_folding_raw(uint32_t r, const uint8_t *p, size_t length) {

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Synchronization
 
@@ -21,8 +22,7 @@ final class DiskReads: Sendable {
     static let parallelReads = 4
 
     private struct State {
-        var waiting: [@Sendable () -> Void] = []
-        var next = 0
+        var waiting = Deque<@Sendable () -> Void>()
         /// Threads taking reads from `waiting` now, at most `parallelReads`.
         var workers = 0
     }
@@ -53,22 +53,12 @@ final class DiskReads: Sendable {
         while let read = nextRead() { read() }
     }
 
+    /// The oldest waiting read; nil, and one worker fewer, when none waits.
     private func nextRead() -> (@Sendable () -> Void)? {
         state.withLock { state in
-            guard state.next < state.waiting.count else {
-                state.waiting.removeAll(keepingCapacity: true)
-                state.next = 0
-                state.workers -= 1
-                return nil
-            }
-            let read = state.waiting[state.next]
-            state.waiting[state.next] = {}  // release what the read holds (its connection's state) now
-            state.next += 1
-            if state.next >= 1024, state.next * 2 >= state.waiting.count {
-                state.waiting.removeFirst(state.next)
-                state.next = 0
-            }
-            return read
+            if let read = state.waiting.popFirst() { return read }
+            state.workers -= 1
+            return nil
         }
     }
 }

@@ -21,14 +21,17 @@ struct BenchmarkOptions: ParsableCommand {
     @Option(help: "Size of the journal whose recovery is timed, in bytes.")
     var recoveryBytes: Int?
 
-    @Option(help: "Comma-separated sections to run: disk, checksums, append, recovery.")
-    var sections = "disk,checksums,append,recovery"
+    @Option(help: "Comma-separated sections to run: disk, checksums, append, recovery (default: all).",
+            transform: { try commaSeparated($0, as: "section") { ["disk", "checksums", "append", "recovery"].contains($0) ? $0 : nil } })
+    var sections = ["disk", "checksums", "append", "recovery"]
 
-    @Option(name: .customLong("appenders"), help: "Comma-separated counts of concurrent appenders.")
-    var appenderList = "1,16,64"
+    @Option(name: .customLong("appenders"), help: "Comma-separated positive counts of concurrent appenders (default: 1,16,64).",
+            transform: { try commaSeparated($0, as: "appender count") { Int($0).flatMap { $0 > 0 ? $0 : nil } } })
+    var appenderCounts = [1, 16, 64]
 
-    @Option(name: .customLong("durability"), help: "Comma-separated durability levels: immediate, group.")
-    var durabilityList = "immediate,group"
+    @Option(name: .customLong("durability"), help: "Comma-separated durability levels: immediate, group (default: both).",
+            transform: { try commaSeparated($0, as: "durability") { ["immediate", "group"].contains($0) ? $0 : nil } })
+    var durabilities = ["immediate", "group"]
 
     @Flag(name: .customLong("no-spare"), help: "Write no segment ahead of use, to see what that costs.")
     var noSpare = false
@@ -40,14 +43,6 @@ struct BenchmarkOptions: ParsableCommand {
     var idleSpinMicroseconds: Int?
 
     func validate() throws {
-        let unknown = sectionSet.subtracting(["disk", "checksums", "append", "recovery"])
-        guard unknown.isEmpty else { throw ValidationError("unknown section(s): \(unknown.sorted().joined(separator: ", "))") }
-        guard appenderCounts.count == appenderList.split(separator: ",").count, appenderCounts.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--appenders takes positive whole numbers, comma-separated")
-        }
-        guard durabilities.allSatisfy({ ["immediate", "group"].contains($0) }) else {
-            throw ValidationError("--durability takes immediate and/or group")
-        }
         guard effectiveRepetitions > 0, effectiveSeconds > 0, effectiveRecoveryBytes > 0 else {
             throw ValidationError("--repetitions, --seconds and --recovery-bytes must be positive")
         }
@@ -56,9 +51,14 @@ struct BenchmarkOptions: ParsableCommand {
     var effectiveRepetitions: Int { repetitions ?? (quick ? 1 : 5) }
     var effectiveSeconds: Double { seconds ?? (quick ? 0.5 : 3.0) }
     var effectiveRecoveryBytes: Int { recoveryBytes ?? (quick ? 64 << 20 : 1 << 30) }
-    var sectionSet: Set<String> { Set(sections.split(separator: ",").map(String.init)) }
-    var appenderCounts: [Int] { appenderList.split(separator: ",").compactMap { Int($0) } }
-    var durabilities: [String] { durabilityList.split(separator: ",").map(String.init) }
     /// Whether the journal writes the next segment ahead of use (its default).
     var prepareSpareSegments: Bool { !noSpare }
+}
+
+/// The items of a comma-separated list, each made by `item` (nil: refused).
+private func commaSeparated<Item>(_ text: String, as kind: String, _ item: (String) -> Item?) throws -> [Item] {
+    try text.split(separator: ",").map { piece in
+        guard let made = item(String(piece)) else { throw ValidationError("unknown \(kind): \(piece)") }
+        return made
+    }
 }

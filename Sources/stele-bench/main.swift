@@ -10,7 +10,7 @@ let options = BenchmarkOptions.parseOrExit()
 mkdir(options.directory, 0o755)
 print("stele-bench: \(options.effectiveRepetitions) repetitions, medians; scratch in \(options.directory)")
 
-if options.sectionSet.contains("disk") {
+if options.sections.contains("disk") {
     for preallocated in [false, true] {
         let runs = (0..<options.effectiveRepetitions).map { _ in
             DiskBenchmark.run(directory: options.directory, preallocated: preallocated, seconds: options.effectiveSeconds)
@@ -22,14 +22,14 @@ if options.sectionSet.contains("disk") {
     }
 }
 
-if options.sectionSet.contains("checksums") {
+if options.sections.contains("checksums") {
     for figure in ChecksumBenchmark.run(repetitions: options.effectiveRepetitions) {
         print("sum    \(Column.text(figure.name, 24))\(Column.number(Double(figure.size), 8)) B"
             + "  \(Column.number(figure.gigabytesPerSecond, 7, decimals: 2)) GB/s")
     }
 }
 
-if options.sectionSet.contains("append") {
+if options.sections.contains("append") {
     // The disk's rate drifts by tens of percent within minutes on a shared
     // machine, so each run is set against the raw loop measured just before
     // it, on the same disk: the ratios are medians of those pairs.
@@ -65,7 +65,7 @@ if options.sectionSet.contains("append") {
     }
 }
 
-if options.sectionSet.contains("recovery") {
+if options.sections.contains("recovery") {
     let result = try await RecoveryBenchmark.run(
         directory: options.directory, bytes: options.effectiveRecoveryBytes, repetitions: options.effectiveRepetitions)
     print("open   \(options.effectiveRecoveryBytes >> 20) MiB journal, warm cache \(Column.number(result.gigabytesPerSecond, 7, decimals: 2)) GB/s"
