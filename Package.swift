@@ -98,11 +98,11 @@ let package = Package(
             dependencies: ["Journal", "JournalTesting"],
             swiftSettings: swiftSettings),
 
-        // The record scanner and recovery under libFuzzer (`make fuzz`); without the
-        // fuzzer it replays inputs given as arguments.
+        // The record scanner and recovery, and the JSON request decoder, under
+        // libFuzzer (`make fuzz`); without the fuzzer it replays inputs given as arguments.
         .executableTarget(
             name: "stele-fuzz",
-            dependencies: ["Journal", "JournalTesting", "Checksums"],
+            dependencies: ["Journal", "JournalTesting", "Checksums", "JSON", "SteleService"],
             swiftSettings: swiftSettings),
 
         .testTarget(

@@ -17,13 +17,18 @@ package final class ChildProcess {
         return directory
     }
 
-    package init(product: String, arguments: [String], outputURL: URL) throws {
+    /// Starts `product` with `arguments`; `environment` adds to (or replaces
+    /// entries of) the environment the child inherits.
+    package init(product: String, arguments: [String], outputURL: URL, environment: [String: String] = [:]) throws {
         self.outputURL = outputURL
         guard FileManager.default.createFile(atPath: outputURL.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: outputURL.path])
         }
         process.executableURL = Self.productsDirectory.appendingPathComponent(product)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = FileHandle.standardError
         try process.run()

@@ -7,14 +7,18 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
+/// The harness libFuzzer calls, chosen once before it starts.
+nonisolated(unsafe) var fuzzTarget = FuzzTarget.scanner
+
 /// SwiftPM links an executable's entry point under this name; here it hands
-/// control to libFuzzer with the scanner harness as the callback.
+/// control to libFuzzer with the chosen harness (``FuzzTarget``) as the callback.
 @_cdecl("stele_fuzz_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    fuzzTarget = FuzzTarget.chosen
     var count = argc
     var arguments = argv
     return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
-        ScannerFuzzing.run(UnsafeRawBufferPointer(start: data, count: size))
+        fuzzTarget.run(UnsafeRawBufferPointer(start: data, count: size))
         return 0
     }
 }
@@ -23,10 +27,12 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
 import Glibc
 #endif
 
-/// Without the fuzzer: replays the inputs named on the command line (a corpus or crash files).
+/// Without the fuzzer: replays the inputs named on the command line (a corpus
+/// or crash files) through the harness ``FuzzTarget`` chooses.
 @main
 struct CorpusReplay {
     static func main() {
+        let target = FuzzTarget.chosen
         for path in CommandLine.arguments.dropFirst() {
             guard let file = fopen(path, "rb") else { continue }
             var bytes: [UInt8] = []
@@ -37,9 +43,9 @@ struct CorpusReplay {
                 bytes += chunk[0..<got]
             }
             fclose(file)
-            bytes.withUnsafeBytes { ScannerFuzzing.run($0) }
+            bytes.withUnsafeBytes { target.run($0) }
         }
-        print("replayed \(CommandLine.arguments.count - 1) inputs")
+        print("replayed \(CommandLine.arguments.count - 1) inputs through the \(target.rawValue) harness")
     }
 }
 #endif
