@@ -44,6 +44,21 @@ package struct HTTPRequest: Sendable {
         return item.value ?? ""
     }
 
+    /// The path of a request target: an absolute-form target
+    /// (`http://host/v1/journal`, which RFC 9112 section 3.2.2 says a server
+    /// must accept) loses its scheme and authority; any other is kept as it is.
+    package static func path(ofTarget target: String) -> String {
+        let utf8 = target.utf8
+        guard utf8.first != UInt8(ascii: "/") else { return target }
+        for scheme in ["http://", "https://"] where utf8.count >= scheme.utf8.count {
+            guard ASCIIText.equalIgnoringCase(target.prefix(scheme.count), scheme) else { continue }
+            let authorityAndPath = target.dropFirst(scheme.count)
+            guard let slash = authorityAndPath.firstIndex(of: "/") else { return "/" }
+            return String(authorityAndPath[slash...])
+        }
+        return target
+    }
+
     /// The declared body length, when the request has a valid `Content-Length`.
     package var contentLength: Int? {
         header("content-length").flatMap { Int(ASCIIText.trimmed($0[...])) }

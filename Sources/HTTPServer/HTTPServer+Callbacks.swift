@@ -14,7 +14,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
 
     guard let stored = requestContext.pointee else {
         let head = HTTPRequest(
-            method: String(cString: method), path: String(cString: url),
+            method: String(cString: method), path: HTTPRequest.path(ofTarget: String(cString: url)),
             query: values(of: connection, kind: .GET_ARGUMENT_KIND).map { (name: $0.name, value: $0.value.map(PercentDecoding.decodedQueryText)) },
             headers: values(of: connection, kind: .HEADER_KIND).map { (name: $0.name, value: $0.value ?? "") },
             version: version.map { String(cString: $0) } ?? "HTTP/1.1")

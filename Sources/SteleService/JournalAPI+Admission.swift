@@ -16,7 +16,11 @@ extension JournalAPI {
         if headerBytes > limits.maximumHeaderBytes {
             return .failure(Problem(.headersTooLarge, "the request headers are larger than \(limits.maximumHeaderBytes) bytes"))
         }
-        if head.version == "HTTP/1.1", head.header("host") == nil {
+        let hosts = head.headerValues("host")
+        if hosts.count > 1 {
+            return .failure(Problem(.missingHost, "a request may carry only one Host header (RFC 9112, section 3.2)"))
+        }
+        if head.version == "HTTP/1.1", hosts.isEmpty {
             return .failure(Problem(.missingHost, "an HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)"))
         }
         let operation: Operation
@@ -65,7 +69,8 @@ extension JournalAPI {
     /// The problem when the request's bearer token does not allow `operation`, else nil.
     private func authorize(_ operation: Operation, _ head: HTTPRequest) -> Problem? {
         guard let tokens else { return nil }
-        let force = head.queryValue("force").map { $0 == "true" || $0 == "1" } ?? false
+        // The handler's own reading: a `force` it would refuse (400) forces nothing here.
+        let force = (try? QueryParameters(request: head).flag("force").get()) ?? false
         guard let needed = operation.requiredScope(force: force, metricsNeedRead: metricsNeedRead) else { return nil }
         guard let authorization = head.header("authorization"), let scopes = tokens.scopes(authorization: authorization) else {
             return Problem(

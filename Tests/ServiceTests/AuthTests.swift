@@ -114,6 +114,14 @@ import Testing
             let forced = try await client.putCursor("c", offset: 0, query: "?force=true", headers: Self.bearer(Self.write))
             #expect(forced.status == 403)
             #expect(forced.problemCode == "forbidden")
+            // Spellings of force the handler does not take are refused, never
+            // read as "not forcing" by authorization and "forcing" by the handler
+            // (`?force` alone once moved the cursor back with a write token).
+            for query in ["?force", "?force=1", "?force=TRUE", "?force=true&force=true", "?force=false&force=true"] {
+                let odd = try await client.putCursor("c", offset: 0, query: query, headers: Self.bearer(Self.write))
+                #expect(odd.status == 400, "\(query)")
+                #expect(odd.problemCode == "invalid-parameter", "\(query)")
+            }
             let current = try await client.jsonObject("/v1/cursors/c", headers: Self.bearer(Self.read))
             #expect(current["offset"] as? UInt64 == appended.next)
             #expect(try await client.putCursor("c", offset: 0, query: "?force=true", headers: Self.bearer(Self.admin)).status == 200)

@@ -30,12 +30,40 @@ struct QueryParametersTests {
         #expect(try parameters([("from", "18446744073709551615")]).integer("from", in: 0...UInt64.max, default: 0).get() == .max)
     }
 
-    @Test(arguments: [("true", true), ("1", true), ("false", false), ("0", false)])
+    @Test(arguments: [("true", true), ("false", false)])
     func flags_acceptTrueAndFalse(text: String, expected: Bool) throws {
         #expect(try parameters([("force", text)]).flag("force").get() == expected)
     }
 
-    @Test func flags_refuseAnythingElse() {
-        #expect((try? parameters([("force", "yes")]).flag("force").get()) == nil)
+    @Test func absentFlags_areFalse() throws {
+        #expect(try parameters([("limit", "5")]).flag("force").get() == false)
+    }
+
+    /// The spec types flags as booleans: `?force` alone, `1` and `0` were once
+    /// read as true, true and false, and authorization read `?force` as false —
+    /// a write token could move a cursor backwards with it.
+    @Test(arguments: ["yes", "", "1", "0", "TRUE", "True", "true ", "on"] as [String?] + [nil])
+    func flags_refuseAnythingElse(text: String?) {
+        let result = parameters([("force", text)]).flag("force")
+        guard case .failure(let problem) = result else {
+            Issue.record("force=\(text ?? "(no =)") accepted as \(result)")
+            return
+        }
+        #expect(problem.code == .invalidParameter)
+    }
+
+    @Test func aRepeatedParameter_isRefused_evenWithEqualValues() {
+        let queries: [[(String, String?)]] = [[("limit", "1000"), ("limit", "1")], [("limit", "5"), ("limit", "5")], [("limit", "5"), ("limit", nil)]]
+        for query in queries {
+            let result = parameters(query).integer("limit", in: 1...1000, default: 100)
+            #expect((try? result.get()) == nil, "\(query)")
+        }
+        let flag = parameters([("force", "true"), ("force", "false")]).flag("force")
+        #expect((try? flag.get()) == nil)
+    }
+
+    @Test func otherParameters_repeatedOrNot_doNotMatter() throws {
+        let query = parameters([("x", "1"), ("x", "2"), ("limit", "7")])
+        #expect(try query.integer("limit", in: 1...1000, default: 100).get() == 7)
     }
 }

@@ -71,7 +71,7 @@ package enum ProblemCode: String, Sendable, CaseIterable {
         case .invalidBody: "Invalid request body"
         case .notRecordBoundary: "Not a record boundary"
         case .invalidCursorName: "Invalid cursor name"
-        case .missingHost: "Missing Host header"
+        case .missingHost: "Missing or repeated Host header"
         case .offsetBeyondEnd: "Offset beyond the end"
         case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"

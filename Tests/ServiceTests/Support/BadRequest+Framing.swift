@@ -82,6 +82,15 @@ extension BadRequest {
                 "POST /v1/records HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
             }, method: "POST", target: "/v1/records", statuses: [400], codes: ["missing-host"]),
         BadRequest(
+            "two Host headers", raw: { port in
+                "GET /v1/journal HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nHost: example.com\r\n\r\n"
+            }, method: "GET", target: "/v1/journal", statuses: [400], codes: ["missing-host"]),
+        BadRequest(
+            "an append with two Host headers", raw: { port in
+                "POST /v1/records HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nHost: 127.0.0.1:\(port)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+            }, method: "POST", target: "/v1/records", statuses: [400], codes: ["missing-host"]),
+        BadRequest(
             "a request line that is not HTTP", raw: { _ in "HELLO THERE\r\n\r\n" },
             method: "HELLO", target: "THERE", statuses: Set(400..<500)),
     ]
