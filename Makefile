@@ -8,8 +8,11 @@ BENCH_FLAGS ?=
 
 FUZZ_SECONDS ?= 300
 FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+FUZZ_API_REQUESTS ?= 50000
+FUZZ_API_SECONDS ?= 600
+FUZZ_API_FLAGS ?=
 
-.PHONY: deps build run test bench soak fuzz clean
+.PHONY: deps build run test bench soak fuzz fuzz-api clean
 
 ## deps: install the missing system packages with apt-get
 deps:
@@ -36,6 +39,7 @@ test: deps check-openapi check-deploy
 	rm -f $(CURDIR)/.build/exchanges.jsonl
 	STELE_EXCHANGE_LOG=$(CURDIR)/.build/exchanges.jsonl $(SWIFT) test --skip-build
 	python3 Tests/OpenAPI/check_exchanges.py .build/exchanges.jsonl
+	python3 Tests/OpenAPI/fuzz_api.py --stele .build/debug/stele --requests 3000 --seconds 60
 
 ## bench: micro-benchmarks (medians) beside the disk's own fsync rate
 bench: deps
@@ -56,7 +60,7 @@ soak: deps
 	STELE_KILL_CYCLES=200 STELE_HTTP_KILL_CYCLES=30 $(SWIFT) test --skip-build --filter KillNineTests
 
 ## fuzz: libFuzzer over the record scanner and recovery, then over the JSON request decoder
-## (FUZZ_SECONDS each, default 300; a finding is written as crash-* in the current directory)
+## (FUZZ_SECONDS each, default 300; a finding is written as crash-* in the current directory), then `make fuzz-api`
 # Linked with lld: gold fails with an internal error on the fuzzer runtime's debug info. Swift's
 # own backtracer is off so that libFuzzer's handler writes the input that crashed.
 fuzz: deps
@@ -66,6 +70,14 @@ fuzz: deps
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1
 	SWIFT_BACKTRACE=enable=no STELE_FUZZ_TARGET=json ./.build-fuzz/release/stele-fuzz .build-fuzz/corpus-json Tests/FuzzCorpusJSON \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1
+	$(MAKE) fuzz-api
+
+## fuzz-api: OpenAPI-driven fuzzing of the release server (Tests/OpenAPI/fuzz_api.py): FUZZ_API_REQUESTS requests
+## (default 50000) or FUZZ_API_SECONDS seconds (default 600), whichever ends first; FUZZ_API_FLAGS adds flags
+## (`--seed N`, `--durability immediate`, `--coverage`)
+fuzz-api: deps python-deps
+	$(SWIFT) build -c release --product stele
+	python3 Tests/OpenAPI/fuzz_api.py --stele .build/release/stele --requests $(FUZZ_API_REQUESTS) --seconds $(FUZZ_API_SECONDS) $(FUZZ_API_FLAGS)
 
 clean:
 	rm -rf .build
