@@ -23,6 +23,9 @@ extension JournalAPI {
         if head.version == "HTTP/1.1", hosts.isEmpty {
             return .failure(Problem(.missingHost, "an HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)"))
         }
+        // Whatever the method: a GET's body is ignored here, but a proxy in front
+        // that frames it otherwise would read the rest as another request.
+        if let framing = Self.ambiguousFraming(head) { return .failure(Problem(.invalidBody, framing)) }
         let operation: Operation
         switch Router.resolve(method: head.method, path: head.path) {
         case .success(let resolved): operation = resolved
@@ -32,11 +35,6 @@ extension JournalAPI {
         if operation.needsJournal {
             let phase = currentPhase
             if case .serving = phase {} else { return .failure(Self.unavailable(in: phase)) }
-        }
-        switch operation {
-        case .appendRecords, .setCursor, .cleanup:
-            if let framing = Self.ambiguousFraming(head) { return .failure(Problem(.invalidBody, framing)) }
-        default: break
         }
         switch operation {
         case .appendRecords:

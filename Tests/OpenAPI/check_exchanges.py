@@ -52,8 +52,8 @@ WRONG_METHOD = "(method not allowed)"
 LIBRARY = "(libmicrohttpd)"
 # Requests no operation serves get the shared problem responses of these names.
 UNKNOWN_PATH_RESPONSES = {
-    "400": "MissingHost", "404": "NotFound", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
-WRONG_METHOD_RESPONSES = {"400": "MissingHost", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
+    "400": "BadRequestHead", "404": "NotFound", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
+WRONG_METHOD_RESPONSES = {"400": "BadRequestHead", "405": "MethodNotAllowed", "414": "UriTooLong", "431": "HeadersTooLarge"}
 
 
 @dataclass

@@ -82,6 +82,19 @@ extension BadRequest {
                 "POST /v1/records HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
             }, method: "POST", target: "/v1/records", statuses: [400], codes: ["missing-host"]),
         BadRequest(
+            "a GET with two different Content-Lengths", raw: { port in
+                "GET /v1/journal HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n12"
+            }, method: "GET", target: "/v1/journal", statuses: [400], codes: ["invalid-body"]),
+        BadRequest(
+            "a DELETE with Content-Length and Transfer-Encoding both", raw: { port in
+                "DELETE /v1/cursors/framing HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                    + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            }, method: "DELETE", target: "/v1/cursors/framing", statuses: [400], codes: ["invalid-body"]),
+        BadRequest(
+            "an unknown path with two different Content-Lengths", raw: { port in
+                "GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n12"
+            }, method: "GET", target: "/nowhere", statuses: [400], codes: ["invalid-body"]),
+        BadRequest(
             "two Host headers", raw: { port in
                 "GET /v1/journal HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nHost: example.com\r\n\r\n"
             }, method: "GET", target: "/v1/journal", statuses: [400], codes: ["missing-host"]),
