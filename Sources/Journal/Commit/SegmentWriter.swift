@@ -150,8 +150,9 @@ final class SegmentWriter {
         if options.preallocateSegments, writeEnd + Int64(Self.zeroFillStep) / 2 > zeroedEnd {
             zeroCount = Int(max(0, min(Int64(Self.zeroFillStep), fileSize - writeEnd)))
         }
+        let severalRecordsInOneRequest = requests.contains { $0.records.count > 1 }
         do {
-            try writeBatch(at: position, zeroCount: zeroCount)
+            try writeBatch(at: position, zeroCount: zeroCount, firstWordLast: severalRecordsInOneRequest)
         } catch .noSpace {
             try cutBack()
             statistics.noSpaceRefusals += requests.count
@@ -183,13 +184,32 @@ final class SegmentWriter {
     }
 
     /// One `pwritev`: the batch's records, then `zeroCount` zeros after them.
-    private func writeBatch(at position: Int64, zeroCount: Int) throws(Errno) {
+    ///
+    /// With `firstWordLast` (a request of several records is in the run) the
+    /// run's first length word goes out as zeros, and only a second write
+    /// puts it in place: a process killed in the middle of the first write
+    /// (Linux stops a write between pages for SIGKILL) leaves a run that
+    /// starts with a zero length word, which recovery cuts whole as a torn
+    /// tail. In one write it could leave the first records of a batch whole
+    /// and valid, and after a restart a client that never had its answer
+    /// would find part of its all-or-nothing request. (A power cut may still
+    /// keep any subset of the pages: what it spares is only ever whole
+    /// records, none of them acknowledged.)
+    private func writeBatch(at position: Int64, zeroCount: Int, firstWordLast: Bool) throws(Errno) {
         var failure: Errno?
         buffer.withUnsafeBytes { records in
             zeros.withUnsafeBytes { zeros in
+                let fill = UnsafeRawBufferPointer(rebasing: zeros[0..<zeroCount])
                 do throws(Errno) {
+                    guard firstWordLast, records.count > RecordFormat.lengthWordSize else {
+                        return try fileSystem.write(active.handle, [records, fill], at: position)
+                    }
+                    let word = RecordFormat.lengthWordSize
                     try fileSystem.write(
-                        active.handle, [records, UnsafeRawBufferPointer(rebasing: zeros[0..<zeroCount])], at: position)
+                        active.handle,
+                        [UnsafeRawBufferPointer(rebasing: zeros[0..<word]), UnsafeRawBufferPointer(rebasing: records[word...]), fill],
+                        at: position)
+                    try fileSystem.write(active.handle, [UnsafeRawBufferPointer(rebasing: records[0..<word])], at: position)
                 } catch {
                     failure = error
                 }

@@ -2,6 +2,8 @@
 package enum RecordFormat {
     /// `[payload_len:u32][crc32c:u32][blake3:32]` in front of every payload.
     package static let headerSize = 40
+    /// The length word, a record's first 4 bytes: zero there reads as the end of the records.
+    package static let lengthWordSize = 4
     /// The top bit of the length word: the payload was validated as JSON on append.
     package static let jsonFlag: UInt32 = 0x8000_0000
     /// The low 31 bits of the length word.
