@@ -38,12 +38,6 @@ package struct HTTPRequest: Sendable {
         headers.compactMap { ASCIIText.equalIgnoringCase($0.name, name) ? $0.value : nil }
     }
 
-    /// The value of the query argument `name`; "" when present without `=`.
-    package func queryValue(_ name: String) -> String? {
-        guard let item = query.first(where: { $0.name == name }) else { return nil }
-        return item.value ?? ""
-    }
-
     /// The path of a request target: an absolute-form target
     /// (`http://host/v1/journal`, which RFC 9112 section 3.2.2 says a server
     /// must accept) loses its scheme and authority; any other is kept as it is.
