@@ -79,6 +79,9 @@ await withTaskGroup(of: Void.self) { group in
                     defer { sequence += 1 }
                     return payload(appender: appender, sequence: sequence, random: &random)
                 }
+                // A batch's records, before it is sent: after a kill the test
+                // finds all of them in the journal or none (all or nothing).
+                if count > 1 { emit("batch \(records.map(\.digest.hex).joined(separator: ","))") }
                 do {
                     for appended in try await journal.append(records) {
                         emit("ack \(appended.offset) \(appended.next) \(appended.digest)")

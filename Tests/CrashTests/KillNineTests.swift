@@ -6,7 +6,9 @@ import Testing
 
 /// F1: kill -9 of a real writer process under load, many cycles, in both
 /// durability levels. Every acknowledgement the child logged must be found
-/// intact at its offset after the restart; offsets stay contiguous.
+/// intact at its offset after the restart; offsets stay contiguous; and of
+/// every batch the child sent (acknowledged or not), the new records hold
+/// all or none.
 @Suite(.serialized) struct KillNineTests {
     struct Acknowledgement: Equatable {
         let next: UInt64
@@ -21,6 +23,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var acknowledged: [UInt64: Acknowledgement] = [:]
         var generator = SystemRandomNumberGenerator()
+        var previousEnd: UInt64 = 0
+        var batchesChecked = 0
         for cycle in 0..<Self.cycles {
             let child = try ChildProcess(
                 product: "stele-torture",
@@ -36,9 +40,12 @@ import Testing
             child.killHard()
 
             var cursor: UInt64 = 0
+            var batches: [[String]] = []
             for line in child.lines {
                 let fields = line.split(separator: " ")
-                if fields.first == "ack", fields.count == 4 {
+                if fields.first == "batch", fields.count == 2 {
+                    batches.append(fields[1].split(separator: ",").map(String.init))
+                } else if fields.first == "ack", fields.count == 4 {
                     acknowledged[UInt64(fields[1])!] = Acknowledgement(next: UInt64(fields[2])!, digest: String(fields[3]))
                 } else if fields.first == "cursor", fields.count == 3 {
                     cursor = max(cursor, UInt64(fields[2])!)
@@ -60,10 +67,25 @@ import Testing
                 offset = batch.next
             }
             #expect(offset == journal.bounds.end)
+            // This cycle's batches could only land past the end the last cycle recovered.
+            var added = Set<String>()
+            offset = max(previousEnd, start)
+            while offset < journal.bounds.end {
+                let batch = try journal.read(from: offset, limit: 1000)
+                for record in batch.records { added.insert(record.digest.hex) }
+                offset = batch.next
+            }
+            for batch in batches {
+                let found = batch.filter(added.contains).count
+                #expect(found == 0 || found == batch.count, "cycle \(cycle): \(found) of a batch's \(batch.count) records")
+            }
+            batchesChecked += batches.count
+            previousEnd = journal.bounds.end
             // A cursor acknowledged as durable survives, at that value or later.
             if cursor > 0 { #expect(try await journal.cursor(named: "reader") >= cursor) }
             await journal.close()
         }
         #expect(acknowledged.count > 0)
+        #expect(batchesChecked > 0, "the child sent no batch to check")
     }
 }
