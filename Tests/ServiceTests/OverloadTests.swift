@@ -4,7 +4,10 @@ import Testing
 /// A disk that stalls does not make the server buffer without limit: appends
 /// wait for it only up to `--max-queued-bytes`; beyond that they are answered
 /// 503 `overloaded` with `Retry-After` at once, and change nothing. strace
-/// holds each fdatasync of the segment for 2 s, the stall.
+/// holds each fdatasync of the segment for 6 s, the stall: long enough that
+/// the eight appends below reach the server within it even when a full
+/// `make test` keeps the test's tasks waiting for a thread (with 2 s, one run
+/// in a busy `make test` sent them after the first fsync had returned).
 @Suite struct OverloadTests {
     static let payload = #"{"pad":"\#(String(repeating: "o", count: 580))"}"#
 
@@ -14,15 +17,15 @@ import Testing
         // Each record takes 630 bytes on disk: three fit in 2,048 queued bytes, a fourth does not.
         let server = try await ServerProcess.start(
             in: scratch, flags: ["--max-queued-bytes", "2048"],
-            launcher: InjectedFaultTests.strace(scratch, call: "fdatasync", fault: "delay_enter=2000000"))
+            launcher: InjectedFaultTests.strace(scratch, call: "fdatasync", fault: "delay_enter=6000000"))
         defer { server.kill() }
 
-        // The first append's fdatasync holds the journal's thread for two seconds.
-        async let first = Self.answered(try await server.client().appendJSON(Self.payload))
+        // The first append's fdatasync holds the journal's thread for six seconds.
+        async let first = Self.answered(try await server.client(timeout: .seconds(60)).appendJSON(Self.payload))
         try await Task.sleep(for: .milliseconds(300))
         let answers = try await withThrowingTaskGroup(of: (RawHTTPClient.Response, ContinuousClock.Instant).self) { group in
             for _ in 0..<8 {
-                group.addTask { try await Self.answered(try await server.client().appendJSON(Self.payload)) }
+                group.addTask { try await Self.answered(try await server.client(timeout: .seconds(60)).appendJSON(Self.payload)) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
