@@ -288,6 +288,11 @@ def check_parameters(spec: Spec, exchange: Exchange, operation: Operation, route
         name, location = parameter["name"], parameter["in"]
         if location == "path":
             raw = route.path_params.get(name)
+        elif location == "query" and len(query.get(name, [])) > 1:
+            # openapi.yaml: a parameter an operation reads is given at most once.
+            errors.append(f"query parameter {name} is given {len(query[name])} times, yet the server answered "
+                          f"{exchange.status}")
+            continue
         elif location == "query" and len(query.get(name, [])) == 1:
             raw = query[name][0]
         else:

@@ -240,6 +240,11 @@ class MistakesAreCaught(unittest.TestCase):
         self.assertFails(exchange("GET", "/v1/records?from=-1", 200, body), "is not a valid integer")
         self.assertFails(exchange("PUT", "/v1/cursors/..", 200, {"name": "..", "offset": 0}),
                          "path parameter name='..' breaks")
+        self.assertFails(exchange("GET", "/v1/records?limit=5&limit=5", 200, body), "limit is given 2 times")
+        self.assertFails(exchange("PUT", "/v1/cursors/c?force=true&force=true", 200, {"name": "c", "offset": 0}),
+                         "force is given 2 times")
+        # An unknown parameter repeated is no parameter of the operation's.
+        self.assertEqual(check(SPEC, exchange("GET", "/v1/records?x=1&x=2", 200, body)).errors, [])
 
     def test_inconsistent_successful_bodies(self):
         body = {"records": [{"offset": 52, "blake3": HASH, "payload": 1}, {"offset": 0, "blake3": HASH,
