@@ -14,17 +14,31 @@ extension Journal {
             return CleanupReport(
                 deleted: Array(removable), start: removable.last?.end ?? all[0].base, heldBy: lowest.key)
         }
+        // A failed or closed journal deletes nothing, and its readers keep every segment.
+        if let refusal = status.refusal { throw refusal }
         var deleted: [SegmentInfo] = []
         for segment in removable {
             // Out of the catalog first, so no new read finds it; reads under way keep their descriptor.
-            _ = catalog.update { $0.removeFirst() }
+            let entry = catalog.update { $0.removeFirst() }
             let path = directory.segment(base: segment.base)
+            do {
+                try durably { () throws(JournalError) in
+                    do throws(Errno) {
+                        try fileSystem.removeFile(path)
+                    } catch {
+                        throw .io(operation: "remove segment", path: path.string, errno: error)
+                    }
+                }
+            } catch {
+                // Still on disk: readers find it again.
+                catalog.update { $0.insert(entry, at: 0) }
+                throw error
+            }
             try durably { () throws(JournalError) in
                 do throws(Errno) {
-                    try fileSystem.removeFile(path)
                     try fileSystem.synchronizeDirectory(directory.segments)
                 } catch {
-                    throw .io(operation: "remove segment", path: path.string, errno: error)
+                    throw .io(operation: JournalError.fsyncDirectoryStep, path: directory.segments.string, errno: error)
                 }
             }
             deleted.append(segment)

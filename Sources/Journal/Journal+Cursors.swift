@@ -37,11 +37,16 @@ extension Journal {
         let name = try CursorName(name)
         guard cursors[name.rawValue] != nil else { throw .cursorNotFound(name.rawValue) }
         try durably { () throws(JournalError) in
+            let path = directory.cursors.appending(name.fileName)
             do throws(Errno) {
-                try fileSystem.removeFile(directory.cursors.appending(name.fileName))
+                try fileSystem.removeFile(path)
+            } catch {
+                throw .io(operation: "remove cursor", path: path.string, errno: error)
+            }
+            do throws(Errno) {
                 try fileSystem.synchronizeDirectory(directory.cursors)
             } catch {
-                throw .io(operation: "remove cursor", path: directory.cursors.appending(name.fileName).string, errno: error)
+                throw .io(operation: JournalError.fsyncDirectoryStep, path: directory.cursors.string, errno: error)
             }
         }
         cursors[name.rawValue] = nil
@@ -54,14 +59,15 @@ extension Journal {
     }
 
     /// Runs a metadata write; an I/O failure in it is fatal like any other
-    /// (an fsync that failed is never retried and trusted).
+    /// (an fsync that failed is never retried and trusted), except ENOSPC
+    /// before any fsync, which changed nothing durable.
     func durably(_ body: () throws(JournalError) -> Void) throws(JournalError) {
         if let refusal = status.refusal { throw refusal }
         do {
             try body()
         } catch {
             guard case .io(let operation, let path, let errno) = error else { throw error }
-            if errno == .noSpace { throw .noSpace }
+            if error.isCleanNoSpace { throw .noSpace }
             let reason = "\(operation) failed on \(path): \(errno)"
             committer.fail(with: .failed(reason: reason))
             logger.error("journal failed", metadata: ["journal.reason": "\(reason)"])

@@ -28,6 +28,21 @@ package enum JournalError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidOptions(String)
     case io(operation: String, path: String, errno: Errno)
 
+    /// The names of the steps in `.io(operation:...)` that are an fsync of a
+    /// file or a directory. ENOSPC from one of them is an fsync error like any
+    /// other (thin-provisioned volumes and NFS report lost writes that way):
+    /// fatal, never the clean "disk full" of a write or an allocation.
+    package static let fsyncStep = "fsync"
+    package static let fsyncDirectoryStep = "fsync directory"
+
+    /// Whether this is ENOSPC from a step that changed nothing durable yet (a
+    /// write, an allocation, a file's creation), which the journal survives.
+    package var isCleanNoSpace: Bool {
+        if case .noSpace = self { return true }
+        guard case .io(let operation, _, .noSpace) = self else { return false }
+        return operation != Self.fsyncStep && operation != Self.fsyncDirectoryStep
+    }
+
     package var description: String {
         switch self {
         case .emptyPayload: "empty payloads are not accepted"

@@ -31,9 +31,9 @@ package struct SegmentCreator: Sendable {
                 step = "allocate"
                 try fileSystem.allocate(file, upTo: Int64(SegmentHeader.size + preallocatedBytes))
             }
-            step = "fsync"
+            step = JournalError.fsyncStep
             try fileSystem.synchronize(file)
-            step = "fsync directory"
+            step = JournalError.fsyncDirectoryStep
             try fileSystem.synchronizeDirectory(directory.segments)
             return file
         } catch {
@@ -42,8 +42,8 @@ package struct SegmentCreator: Sendable {
                 try? fileSystem.removeFile(path)
                 try? fileSystem.synchronizeDirectory(directory.segments)
             }
-            if error == .noSpace { throw .noSpace }
-            throw .io(operation: step, path: path.string, errno: error)
+            let failure = JournalError.io(operation: step, path: path.string, errno: error)
+            throw failure.isCleanNoSpace ? .noSpace : failure
         }
     }
 
@@ -57,20 +57,20 @@ package struct SegmentCreator: Sendable {
         var renamed = false
         do throws(Errno) {
             try fileSystem.write(spare, SegmentHeader(baseOffset: base).encoded, at: 0)
-            step = "fsync"
+            step = JournalError.fsyncStep
             try fileSystem.synchronizeData(spare)
             step = "rename"
             try fileSystem.rename(sparePath, to: path)
             renamed = true
-            step = "fsync directory"
+            step = JournalError.fsyncDirectoryStep
             try fileSystem.synchronizeDirectory(directory.segments)
             return spare
         } catch {
             fileSystem.close(spare)
             try? fileSystem.removeFile(renamed ? path : sparePath)
             try? fileSystem.synchronizeDirectory(renamed ? directory.segments : sparePath.removingLastComponent())
-            if error == .noSpace { throw .noSpace }
-            throw .io(operation: step, path: path.string, errno: error)
+            let failure = JournalError.io(operation: step, path: path.string, errno: error)
+            throw failure.isCleanNoSpace ? .noSpace : failure
         }
     }
 }

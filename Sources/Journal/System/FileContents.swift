@@ -28,7 +28,7 @@ package enum FileContents {
             do throws(Errno) {
                 step = "write"
                 try fileSystem.write(handle, bytes, at: 0)
-                step = "fsync"
+                step = JournalError.fsyncStep
                 try fileSystem.synchronize(handle)
             } catch {
                 fileSystem.close(handle)
@@ -37,7 +37,7 @@ package enum FileContents {
             fileSystem.close(handle)
             step = "rename"
             try fileSystem.rename(temporary, to: path)
-            step = "fsync directory"
+            step = JournalError.fsyncDirectoryStep
             stepPath = path.removingLastComponent()
             try fileSystem.synchronizeDirectory(stepPath)
         } catch {
