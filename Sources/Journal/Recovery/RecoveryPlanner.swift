@@ -38,14 +38,16 @@ package struct RecoveryPlanner {
         }
         bases.sort()
         try planSegments(bases, into: &plan)
-        if readsCursors {
-            try CursorPlanner(fileSystem: fileSystem, directory: directory).plan(into: &plan)
-        }
         plan.report.segments = max(1, bases.count)
         plan.report.records = plan.segments.reduce(0) { $0 + $1.scan.records }
         plan.report.start = bases.first ?? 0
         plan.report.end = plan.segments.last?.scan.end ?? plan.report.start
         plan.report.bytes = plan.report.end - plan.report.start
+        // The cursors are checked against the start and end just found: a
+        // cursor below the start is the only trace of a lost oldest segment.
+        if readsCursors {
+            try CursorPlanner(fileSystem: fileSystem, directory: directory).plan(into: &plan)
+        }
         plan.report.cursors = plan.cursors.count
         return plan
     }

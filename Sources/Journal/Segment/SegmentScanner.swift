@@ -16,9 +16,26 @@ package struct SegmentScanner {
         self.fileSize = fileSize
     }
 
+    /// The highest global offset a segment's bytes may reach: any offset in
+    /// a segment plus any record's size then fits in 64 bits.
+    static let highestOffset = UInt64.max - (1 << 32)
+
+    /// The global offset just past the file's last byte. Only a damaged or
+    /// forged file name puts a segment's bytes past ``highestOffset``: that
+    /// is corruption, not arithmetic that overflows.
+    private func fileLimit() throws(JournalError) -> UInt64 {
+        let bytes = UInt64(max(0, fileSize - Int64(SegmentHeader.size)))
+        guard segment.base <= Self.highestOffset, bytes <= Self.highestOffset - segment.base else {
+            throw .corruption(Corruption(
+                file: segment.name, offset: segment.base,
+                reason: "segment reaches past the highest offset a journal can address"))
+        }
+        return segment.base + bytes
+    }
+
     /// Scans from global offset `start` (a record boundary) to the end of the file.
     package func scan(from start: UInt64, index: SparseIndex = SparseIndex()) throws(JournalError) -> SegmentScan {
-        let limit = segment.base + UInt64(max(0, fileSize - Int64(SegmentHeader.size)))
+        let limit = try fileLimit()
         var result = SegmentScan(end: start, records: 0, index: index, defect: nil)
         var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
         var bufferOffset = start  // global offset of buffer[0]
@@ -149,7 +166,7 @@ package struct SegmentScanner {
     /// The global offset just past the last non-zero byte at or after `start`,
     /// or nil when everything from `start` to the end of the file is zero.
     package func endOfNonZeroBytes(from start: UInt64) throws(JournalError) -> UInt64? {
-        let limit = segment.base + UInt64(max(0, fileSize - Int64(SegmentHeader.size)))
+        let limit = try fileLimit()
         guard start < limit else { return nil }
         // Holes and space allocated but never written read as zeros: only the
         // rest is read (a new journal's allocated segment is not read at all).

@@ -264,4 +264,29 @@ struct RecoveryLayoutTests {
         #expect(try await journal.cursor(named: "reader") == offset)
         await journal.close()
     }
+
+    /// README: a cursor outside the log is corruption. A cursor below the
+    /// start is the only trace of a lost oldest segment (no gap is left).
+    @Test func cursorIntoAMissingOldestSegment_isRefused() async throws {
+        let fixture = try await RecoveryFixture.make(options: Self.options, count: 80)
+        #expect(fixture.segments.count >= 3)
+        let journal = try await fixture.open()
+        try await journal.setCursor(named: "reader", to: fixture.appended[0].offset)
+        await journal.close()
+        fixture.directory.remove("segments/\(fixture.segments[0].name)")
+        guard let corruption = await fixture.expectRefusal() else { return }
+        #expect(corruption.description.contains("below the journal's start"), "\(corruption)")
+    }
+
+    /// A segment named so near the top of the 64-bit offsets that its bytes
+    /// would run past them: refused as corruption, never arithmetic that traps.
+    @Test(arguments: [
+        ("ffffffffffffffff.wal", 100), ("ffffffffffffff00.wal", 4096), ("ffffffff00000001.wal", 64),
+    ])
+    func segmentNamedAtTheTopOfTheOffsets_isRefused(name: String, bytes: Int) async throws {
+        let fixture = try await RecoveryFixture.make(options: Self.options, count: 10)
+        var generator = SystemRandomNumberGenerator()
+        fixture.directory.write((0..<bytes).map { _ in UInt8.random(in: 1...255, using: &generator) }, to: "segments/\(name)")
+        await fixture.expectRefusal()
+    }
 }
