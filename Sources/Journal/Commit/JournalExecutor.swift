@@ -16,14 +16,19 @@ import Synchronization
 /// maximum spin is not zero), as long as that keeps catching the next job
 /// (see ``IdleSpinWindow``).
 package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
-    // @unchecked: `jobs`, `stopping` and `idleHandler` are guarded by `mutex`;
-    // `thread` is written once before any job can be enqueued. The mutex and
+    // @unchecked: `jobs`, `stopping`, `threadRunning`, `thread` and the
+    // handlers are guarded by `mutex`. The mutex and
     // condition live in allocated memory: passing a stored property inout to
     // pthread calls would hold a Swift exclusive access across the wait.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var jobs: [Work] = []
     private var stopping = false
+    /// Whether a thread is running the queue. After ``shutdown()`` the thread
+    /// ends once the queue is empty; work that comes later (an actor call on
+    /// a closed journal) starts another, which answers it and ends in turn.
+    private var threadRunning = true
+    /// The thread running the queue now.
     private var thread = pthread_t()
     /// The thread's name as `top -H`, `perf` and `/proc/PID/task/*/comm` show
     /// it (the kernel keeps 15 bytes).
@@ -77,9 +82,16 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         pthread_condattr_setclock(&conditionAttributes, CLOCK_MONOTONIC)
         pthread_cond_init(condition, &conditionAttributes)
         pthread_condattr_destroy(&conditionAttributes)
+        startThread()
+    }
+
+    /// Starts a detached thread that runs the queue (it holds the executor
+    /// until it ends).
+    private func startThread() {
         let box = Unmanaged.passRetained(self)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         var handle = pthread_t()
         let created = pthread_create(&handle, &attributes, { context in
             let executor = Unmanaged<JournalExecutor>.fromOpaque(context!).takeRetainedValue()
@@ -88,7 +100,6 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         }, box.toOpaque())
         pthread_attr_destroy(&attributes)
         precondition(created == 0, "cannot start the journal thread: \(created)")
-        thread = handle
     }
 
     deinit {
@@ -138,11 +149,22 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
 
     private func submit(_ work: Work) {
         pthread_mutex_lock(mutex)
+        if stopping, case .append(let append) = work {
+            // The journal has closed: nothing takes appends any more.
+            pthread_mutex_unlock(mutex)
+            return append.fail(.closed)
+        }
         jobs.append(work)
         submissions.wrappingAdd(1, ordering: .releasing)
         let wake = jobs.count == wakeThreshold
+        let restart = !threadRunning
+        threadRunning = true
         pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(condition) }
+        if restart {
+            startThread()
+        } else if wake {
+            pthread_cond_signal(condition)
+        }
     }
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -150,7 +172,10 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     package func checkIsolated() {
-        precondition(pthread_equal(pthread_self(), thread) != 0, "not on the journal's thread")
+        pthread_mutex_lock(mutex)
+        let running = thread
+        pthread_mutex_unlock(mutex)
+        precondition(pthread_equal(pthread_self(), running) != 0, "not on the journal's thread")
     }
 
 
@@ -163,6 +188,9 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func run() {
+        pthread_mutex_lock(mutex)
+        thread = pthread_self()
+        pthread_mutex_unlock(mutex)
         _ = stele_set_thread_name(name)
         // Group commit's gatherings are timed waits of at most an fsync's
         // length (around 150 µs here); the default timer slack of 50 µs let
@@ -199,6 +227,7 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
                 if jobs.isEmpty && stopping {
                     idleHandler = nil
                     appendHandler = nil
+                    threadRunning = false
                     pthread_mutex_unlock(mutex)
                     return
                 }
@@ -212,7 +241,12 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
                 case .job(let job): job.runSynchronously(on: executor)
                 case .closure(let body): body()
                 case .append(let append):
-                    guard let takeAppend else { preconditionFailure("an append request came before its handler") }
+                    // The handler is set before any append can come, and
+                    // cleared only when the journal has closed.
+                    guard let takeAppend else {
+                        append.fail(.closed)
+                        continue
+                    }
                     takeAppend(append)
                 }
             }
