@@ -150,9 +150,8 @@ final class SegmentWriter {
         if options.preallocateSegments, writeEnd + Int64(Self.zeroFillStep) / 2 > zeroedEnd {
             zeroCount = Int(max(0, min(Int64(Self.zeroFillStep), fileSize - writeEnd)))
         }
-        let severalRecordsInOneRequest = requests.contains { $0.records.count > 1 }
         do {
-            try writeBatch(at: position, zeroCount: zeroCount, firstWordLast: severalRecordsInOneRequest)
+            try writeBatch(at: position, zeroCount: zeroCount, firstWordLast: recordCount > 1)
         } catch .noSpace {
             try cutBack()
             statistics.noSpaceRefusals += requests.count
@@ -185,16 +184,21 @@ final class SegmentWriter {
 
     /// One `pwritev`: the batch's records, then `zeroCount` zeros after them.
     ///
-    /// With `firstWordLast` (a request of several records is in the run) the
-    /// run's first length word goes out as zeros, and only a second write
-    /// puts it in place: a process killed in the middle of the first write
-    /// (Linux stops a write between pages for SIGKILL) leaves a run that
-    /// starts with a zero length word, which recovery cuts whole as a torn
-    /// tail. In one write it could leave the first records of a batch whole
-    /// and valid, and after a restart a client that never had its answer
-    /// would find part of its all-or-nothing request. (A power cut may still
-    /// keep any subset of the pages: what it spares is only ever whole
-    /// records, none of them acknowledged.)
+    /// With `firstWordLast` (the run holds several records) the run's first
+    /// length word goes out as zeros, and only a second write puts it in
+    /// place, so no record of the run is visible before all of them are:
+    /// - a process killed in the middle of the first write (Linux stops a
+    ///   write between pages for SIGKILL) leaves a run that starts with a zero
+    ///   length word, which recovery cuts whole as a torn tail. In one write
+    ///   it could leave the first records of a batch whole and valid, and
+    ///   after a restart a client that never had its answer would find part
+    ///   of its all-or-nothing request;
+    /// - a write cut short by ENOSPC is cut back by the writer, and a
+    ///   follower (``JournalFollower``) reading the file in between would
+    ///   otherwise have taken its first records into its log: records the
+    ///   writer refused, with the next ones written over them.
+    /// (A power cut may still keep any subset of the pages: what it spares is
+    /// only ever whole records, none of them acknowledged.)
     private func writeBatch(at position: Int64, zeroCount: Int, firstWordLast: Bool) throws(Errno) {
         var failure: Errno?
         buffer.withUnsafeBytes { records in
