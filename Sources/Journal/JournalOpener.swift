@@ -84,11 +84,16 @@ struct JournalOpener: Sendable {
                 throw .io(operation: "create directory", path: path.string, errno: error)
             }
         }
-        // The folders' own entries must be durable before anything in them counts.
-        do {
-            try fileSystem.synchronizeDirectory(directory.root)
-        } catch {
-            throw .io(operation: "fsync directory", path: directory.root.string, errno: error)
+        // The folders' own entries must be durable before anything in them
+        // counts: the data directory's in its parent, the others' in it.
+        var parent = directory.root.removingLastComponent()
+        if parent.isEmpty { parent = "." }
+        for path in [parent, directory.root] {
+            do {
+                try fileSystem.synchronizeDirectory(path)
+            } catch {
+                throw .io(operation: JournalError.fsyncDirectoryStep, path: path.string, errno: error)
+            }
         }
     }
 

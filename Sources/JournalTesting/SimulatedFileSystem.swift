@@ -15,8 +15,9 @@ package import SystemPackage
 /// - The worst durability POSIX allows: file data is durable only once the
 ///   file is synced (`synchronize` and `synchronizeData` are equivalent here);
 ///   a created, renamed or removed name is durable only once its directory is
-///   synced — a file sync does not persist its name. Creating a directory is
-///   durable at once. ``powerCut(seed:mode:)`` returns the file system a
+///   synced — a file sync does not persist its name; a new directory's name
+///   too, and a directory whose name is lost loses everything in it.
+///   ``powerCut(seed:mode:)`` returns the file system a
 ///   machine could find after losing power now.
 /// - An optional ``capacity`` on the total size of all files that have a
 ///   name or are open: a write that would exceed it writes the prefix that
@@ -224,8 +225,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             case nil:
                 let (directory, name) = try s.split(path)
                 s.directories[path.lexicallyNormalized()] = SimulatedDirectory()
+                // Durable once its parent is fsynced, like any other name.
                 s.setCurrent(.directory, named: name, in: directory)
-                s.setDurable(.directory, named: name, in: directory)
             }
         }
     }

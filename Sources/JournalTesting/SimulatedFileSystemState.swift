@@ -132,6 +132,16 @@ struct SimulatedFileSystemState: Sendable {
 
     // MARK: Power cut
 
+    /// Whether a directory is still there after a power cut: a root always
+    /// is; any other only while its entry in its parent is durable (made so
+    /// by an fsync of the parent) and its parent is still there too.
+    func survivesPowerCut(_ path: FilePath) -> Bool {
+        guard let name = path.lastComponent?.string else { return true }
+        let parent = path.removingLastComponent()
+        guard case .directory? = directories[parent]?.durable[name] else { return false }
+        return survivesPowerCut(parent)
+    }
+
     /// What a machine finds after losing power in this state: durable names,
     /// each surviving file rebuilt according to `mode`; no handles, no locks.
     func afterPowerCut(seed: UInt64, mode: PowerCutMode) -> SimulatedFileSystemState {
@@ -141,7 +151,7 @@ struct SimulatedFileSystemState: Sendable {
         result.nextInode = nextInode
         result.nextHandle = nextHandle
         var surviving: Set<Int> = []
-        for (path, directory) in directories {
+        for (path, directory) in directories where survivesPowerCut(path) {
             result.directories[path] = SimulatedDirectory(current: directory.durable, durable: directory.durable)
             for case .file(let inode) in directory.durable.values { surviving.insert(inode) }
         }

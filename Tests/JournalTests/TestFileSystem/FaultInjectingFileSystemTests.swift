@@ -12,6 +12,7 @@ struct FaultInjectingFileSystemTests {
 
     init() throws {
         try base.createDirectory("/d")
+        try base.synchronizeDirectory("/")
         fs = FaultInjectingFileSystem(base)
     }
 
@@ -141,6 +142,7 @@ struct FaultInjectingFileSystemTests {
         while true {
             let disk = SimulatedFileSystem()
             try disk.createDirectory("/d")
+            try disk.synchronizeDirectory("/")
             disk.setContents(old, of: "/d/cursor")
             let faulty = FaultInjectingFileSystem(disk)
             faulty.inject(Fault(atOperation: n, repetition))

@@ -9,6 +9,7 @@ struct FileLayerConcurrencyTests {
     @Test func concurrentWritersAndFaultChecks_neitherCrashNorLoseCounts() async throws {
         let disk = SimulatedFileSystem()
         try disk.createDirectory("/d")
+        try disk.synchronizeDirectory("/")
         let fs = FaultInjectingFileSystem(disk)
         fs.inject(Fault([.synchronize], atOperation: 50))
         let failures = await withTaskGroup(of: Int.self) { group in

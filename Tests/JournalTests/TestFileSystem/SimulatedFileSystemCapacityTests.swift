@@ -11,6 +11,7 @@ struct SimulatedFileSystemCapacityTests {
 
     init() throws {
         try fs.createDirectory("/d")
+        try fs.synchronizeDirectory("/")
     }
 
     @Test func write_beyondCapacity_writesThePrefixThatFits_thenThrowsENOSPC() throws {

@@ -11,6 +11,7 @@ struct SimulatedFileSystemPOSIXTests {
 
     init() throws {
         try fs.createDirectory("/d")
+        try fs.synchronizeDirectory("/")
     }
 
     @Test func writtenBytes_readBack_throughAnotherHandle() throws {

@@ -12,6 +12,7 @@ struct SimulatedFileSystemPowerCutTests {
 
     init() throws {
         try fs.createDirectory("/d")
+        try fs.synchronizeDirectory("/")
     }
 
     @Test(arguments: PowerCutMode.allCases)
@@ -72,8 +73,17 @@ struct SimulatedFileSystemPowerCutTests {
         #expect(!fs.powerCut(seed: 0, mode: .dropUnsynced).fileExists("/d/a"))
     }
 
-    @Test func powerCut_keepsADirectory_createdWithoutSync() throws {
+    @Test func powerCut_dropsADirectory_whoseParentWasNotSynced_withEverythingInIt() throws {
         try fs.createDirectory("/d/sub")
+        try IO.createFile(fs, "/d/sub/a", [1])
+        let after = fs.powerCut(seed: 0, mode: .keepAll)
+        #expect(after.listing("/d") == [])
+        #expect(!after.fileExists("/d/sub/a"))
+    }
+
+    @Test func powerCut_keepsADirectory_onceItsParentIsSynced() throws {
+        try fs.createDirectory("/d/sub")
+        try fs.synchronizeDirectory("/d")
         #expect(fs.powerCut(seed: 0, mode: .dropUnsynced).listing("/d") == ["sub"])
     }
 
