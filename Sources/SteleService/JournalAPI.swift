@@ -73,9 +73,19 @@ package final class JournalAPI: HTTPHandler {
         }
     }
 
+    /// The methods the API serves keep their name in metrics; every other
+    /// token a client sends is "other", so that clients cannot make series.
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "DELETE": method
+        default: "other"
+        }
+    }
+
     package func responded(method: String, path: String, status: Int, duration: Duration) {
         let route = Router.resolve(method: method, path: path).map(\.route)
-        metrics.recordRequest(route: (try? route.get()) ?? "unmatched", method: method, status: status, duration: duration)
+        metrics.recordRequest(
+            route: (try? route.get()) ?? "unmatched", method: Self.methodLabel(method), status: status, duration: duration)
         // Server-side failures (5xx) are worth an operator's attention; the rest is debug detail.
         // The metadata is built only when the line is logged (swift-log's autoclosures).
         if status >= 500 {
