@@ -84,6 +84,17 @@ package final class HTTPExchange: Sendable {
         }
     }
 
+    /// Called by the bridge when libmicrohttpd is done with the request
+    /// before it was answered (the client left while it was suspended): an
+    /// answer that comes later resumes nothing, and whatever an answer
+    /// already here captured (often this exchange) is let go.
+    func abandon() {
+        state.withLock { state in
+            state.phase = .answered
+            state.outcome = nil
+        }
+    }
+
     /// Called by the bridge after a resume: the outcome, taken once.
     func takeOutcome() -> Outcome? {
         state.withLock { state in

@@ -54,7 +54,9 @@ package struct HTTPRequest: Sendable {
     }
 
     /// The declared body length, when the request has a valid `Content-Length`.
+    /// A length beyond `Int.max` (libmicrohttpd takes up to 2^64 - 2) reads
+    /// as `Int.max`: over any limit.
     package var contentLength: Int? {
-        header("content-length").flatMap { Int(ASCIIText.trimmed($0[...])) }
+        header("content-length").flatMap { UInt64(ASCIIText.trimmed($0[...])) }.map { Int(clamping: $0) }
     }
 }

@@ -15,7 +15,9 @@ let accessHandler: MHD_AccessHandlerCallback = {
     guard let stored = requestContext.pointee else {
         let head = HTTPRequest(
             method: String(cString: method), path: HTTPRequest.path(ofTarget: String(cString: url)),
-            query: values(of: connection, kind: .GET_ARGUMENT_KIND).map { (name: $0.name, value: $0.value.map(PercentDecoding.decodedQueryText)) },
+            query: values(of: connection, kind: .GET_ARGUMENT_KIND).map {
+                (name: PercentDecoding.decodedQueryText($0.name), value: $0.value.map(PercentDecoding.decodedQueryText))
+            },
             headers: values(of: connection, kind: .HEADER_KIND).map { (name: $0.name, value: $0.value ?? "") },
             version: version.map { String(cString: $0) } ?? "HTTP/1.1")
         let state = RequestState(request: head)
@@ -43,7 +45,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         uploadDataSize.pointee = 0
         if state.answered { return .YES }
         // A body that trickles in is closed by a deadline, not only by the idle timeout.
-        if ContinuousClock.now - state.started > server.requestDeadline { return .NO }
+        if let deadline = server.requestDeadline, ContinuousClock.now - state.started > deadline { return .NO }
         // A body without a declared length (chunked) that grows past its
         // limit: libmicrohttpd 0.9.75 accepts a response only before the body
         // or after all of it, so the rest is read and dropped, then answered
@@ -51,7 +53,8 @@ let accessHandler: MHD_AccessHandlerCallback = {
         // 1 MiB), which closes the connection: a client may not stream without end.
         if let discarded = state.discarded {
             state.discarded = discarded + size
-            return discarded + size > max(state.maximumBodyBytes, 1 << 20) ? .NO : .YES
+            let tolerated = state.maximumBodyBytes + max(state.maximumBodyBytes, 1 << 20)
+            return discarded + size > tolerated ? .NO : .YES
         }
         if state.request.body.count + size > state.maximumBodyBytes {
             state.discarded = state.request.body.count + size
@@ -90,7 +93,10 @@ let accessHandler: MHD_AccessHandlerCallback = {
 let requestCompleted: MHD_RequestCompletedCallback = { context, connection, requestContext, _ in
     guard let context, let requestContext, let stored = requestContext.pointee else { return }
     requestContext.pointee = nil
-    Unmanaged<RequestState>.fromOpaque(stored).release()
+    let state = Unmanaged<RequestState>.fromOpaque(stored)
+    // Not answered when the client left first: break the exchange's cycle with its answer.
+    state.takeUnretainedValue().exchange?.abandon()
+    state.release()
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
     server.inFlight.subtract(1, ordering: .relaxed)
     if let connection { server.deadlines?.requestCompleted(stele_mhd_connection_socket(connection)) }

@@ -9,8 +9,9 @@ package final class HTTPServer: Sendable {
     let handler: any HTTPHandler
     /// Requests that have been accepted and not yet answered and sent.
     let inFlight = Atomic<Int>(0)
-    /// How long a request may take to arrive once its headers are in (slow bodies).
-    let requestDeadline: Duration
+    /// How long a request may take to arrive once its headers are in (slow
+    /// bodies); nil without a timeout.
+    let requestDeadline: Duration?
     /// Closes connections that trickle their headers (nil without a timeout).
     let deadlines: RequestDeadlines?
     /// Lets answers resume their connections until the daemon stops.
@@ -38,6 +39,11 @@ package final class HTTPServer: Sendable {
     /// The port the server listens on (the one chosen when the configuration asked for 0).
     package var port: UInt16 { boundPort.load(ordering: .relaxed) }
 
+    /// GnuTLS's cipher choice for HTTPS: its defaults without TLS 1.0 and
+    /// 1.1, without RSA key exchange (no forward secrecy) and without SHA-1
+    /// MACs, so TLS 1.2 with ECDHE and AEAD ciphers, or TLS 1.3.
+    static let tlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-SHA1"
+
     /// Starts listening and serving at once.
     package init(
         configuration: HTTPServerConfiguration, handler: any HTTPHandler,
@@ -45,7 +51,8 @@ package final class HTTPServer: Sendable {
     ) throws(HTTPServerError) {
         self.handler = handler
         self.logSink = log
-        self.requestDeadline = .seconds(max(1, configuration.connectionTimeoutSeconds))
+        self.requestDeadline = configuration.connectionTimeoutSeconds > 0
+            ? .seconds(configuration.connectionTimeoutSeconds) : nil
         self.deadlines = configuration.connectionTimeoutSeconds > 0
             ? RequestDeadlines(deadline: .seconds(configuration.connectionTimeoutSeconds)) : nil
         // The daemon does not listen: ConnectionAcceptor accepts and spreads
@@ -64,7 +71,7 @@ package final class HTTPServer: Sendable {
         case (nil, nil): break
         case (let certificate?, let key?):
             flags |= UInt32(MHD_USE_TLS.rawValue)
-            material = [strdup(certificate), strdup(key)]
+            material = [strdup(certificate), strdup(key), strdup(Self.tlsPriorities)]
         default: throw .tlsIncomplete
         }
         do {
@@ -90,9 +97,10 @@ package final class HTTPServer: Sendable {
         if configuration.connectionsPerAddress > 0 {
             options.append(Self.option(.PER_IP_CONNECTION_LIMIT, configuration.connectionsPerAddress))
         }
-        if material.count == 2 {
+        if material.count == 3 {
             options.append(MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: material[0]))
             options.append(MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: material[1]))
+            options.append(MHD_OptionItem(option: .HTTPS_PRIORITIES, value: 0, ptr_value: material[2]))
         }
         options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
 

@@ -42,7 +42,7 @@ struct ServeSettings: ParsableArguments {
     var maxConnections: Int?
     @Option(help: "Connections open at once from one address; 0 for no limit. [env: STELE_MAX_CONNECTIONS_PER_IP] (default: 0)")
     var maxConnectionsPerIp: Int?
-    @Option(help: "Seconds before an idle or slow connection is closed. [env: STELE_CONNECTION_TIMEOUT] (default: 30)")
+    @Option(help: "Seconds before an idle or slow connection is closed; 0 for never. [env: STELE_CONNECTION_TIMEOUT] (default: 30)")
     var connectionTimeout: Int?
     @Option(help: "Bytes each connection may use for its request line, headers and read buffer; libmicrohttpd zeroes this much per request, and it bounds idle keep-alive memory. [env: STELE_CONNECTION_MEMORY_BYTES] (default: 4096)")
     var connectionMemoryBytes: Int?
