@@ -56,12 +56,34 @@ extension JournalAPI {
 
     /// Why a body's length is ambiguous (request smuggling's raw material), or nil.
     private static func ambiguousFraming(_ head: HTTPRequest) -> String? {
+        // libmicrohttpd keeps "Transfer-Encoding :" as a field of its own name
+        // and frames the body without it; a proxy may not (RFC 9112, 5.1: 400).
+        if let name = head.headers.first(where: { !isToken($0.name) })?.name {
+            return "header field name \"\(name.prefix(64))\" is not a token (no whitespace before the colon, RFC 9112 section 5.1)"
+        }
         let lengths = head.headerValues("content-length")
         if lengths.count > 1, Set(lengths).count > 1 { return "the request carries conflicting Content-Length headers" }
-        if !lengths.isEmpty, head.header("transfer-encoding") != nil {
+        let codings = head.headerValues("transfer-encoding")
+        if !lengths.isEmpty, !codings.isEmpty {
             return "a request may not carry both Content-Length and Transfer-Encoding"
         }
+        // Any other coding leaves the body's end unknown: libmicrohttpd would read until the connection closes.
+        if !codings.isEmpty, codings.count > 1 || !ASCIIText.equalIgnoringCase(ASCIIText.trimmed(codings[0][...]), "chunked") {
+            return "the only transfer coding accepted is a single chunked"
+        }
         return nil
+    }
+
+    /// Whether `name` is an RFC 9110 token (section 5.6.2), as a field name must be.
+    private static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default:
+                "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
     }
 
     /// The problem when the request's bearer token does not allow `operation`, else nil.
