@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import JournalTesting
 import SystemPackage
 import Testing
 
@@ -49,5 +50,34 @@ import Testing
         let journal = try await Journal.open(at: directory.path, options: Self.options)
         #expect(journal.bounds.end == cut)
         await journal.close()
+    }
+
+    /// Cursors move back to the cut before anything is cut: a repair stopped
+    /// at any later step (here the truncate fails) leaves a journal that
+    /// opens, its cursors on a boundary within it; running the repair again
+    /// finishes the cut.
+    @Test func aRepairStoppedBeforeItsCut_leavesAJournalThatOpens_andARerunFinishesIt() async throws {
+        let directory = TemporaryDirectory("stele-repair-stopped")
+        let appended = try await Self.append(60, marked: 3, to: directory)
+        let journal = try await Journal.open(at: directory.path, options: Self.options)
+        try await journal.setCursor(named: "reader", to: appended[50].offset)
+        await journal.close()
+        let cut = appended[20].offset
+
+        let faults = FaultInjectingFileSystem(PosixFileSystem())
+        faults.inject(Fault([.truncate], .forever))
+        #expect(throws: JournalError.self) { _ = try JournalRepair.truncate(directory.path, at: cut, fileSystem: faults) }
+
+        let stopped = try await Journal.open(at: directory.path, options: Self.options)
+        #expect(try await stopped.cursor(named: "reader") == cut)
+        #expect(stopped.bounds.end > cut)
+        await stopped.close()
+
+        let outcome = try JournalRepair.truncate(directory.path, at: cut)
+        #expect(outcome.cursorsMoved.isEmpty)
+        let repaired = try await Journal.open(at: directory.path, options: Self.options)
+        #expect(repaired.bounds.end == cut)
+        #expect(try await repaired.cursor(named: "reader") == cut)
+        await repaired.close()
     }
 }

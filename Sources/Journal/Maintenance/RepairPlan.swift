@@ -20,6 +20,9 @@ struct RepairPlan {
         let scan = try SegmentScanner(segment: file, fileSize: size).scan(from: containing)
         guard offset <= scan.end else { throw .offsetBeyondEnd(offset: offset, end: scan.end) }
         try RecordReader.proveBoundary(offset, from: containing + scan.index.entry(atOrBefore: offset - containing), in: file)
+        // Cursors first: a crash before the cut then leaves them at a boundary
+        // of the uncut log, which opens; after it, they would be past its end.
+        outcome.cursorsMoved = try moveCursors(beyond: offset)
 
         try io("create directory", directory.quarantine) { () throws(Errno) in
             try fileSystem.createDirectory(directory.quarantine)
@@ -51,7 +54,6 @@ struct RepairPlan {
             try fileSystem.truncate(handle, to: file.filePosition(of: offset))
             try fileSystem.synchronize(handle)
         }
-        outcome.cursorsMoved = try moveCursors(beyond: offset)
         return outcome
     }
 
