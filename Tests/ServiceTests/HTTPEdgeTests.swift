@@ -197,45 +197,4 @@ struct HTTPEdgeTests {
             #expect(try await server.client().jsonObject("/v1/journal")["end"] as? Int == 0, "a record was stored")
         }
     }
-
-    /// A long-poll whose client leaves before the answer: libmicrohttpd ends
-    /// the request without calling the handler again, and the answer that
-    /// comes later keeps nothing alive. 12,000 of them cost no memory.
-    @Test func abandonedLongPolls_doNotLeakMemory() async throws {
-        try await withServer { server in
-            let port = server.port
-            /// Opens `count` long-polls at the end of the empty journal and closes them at once.
-            func abandon(_ count: Int) async throws {
-                try await server.client().perform { _ in
-                    var descriptors: [Int32] = []
-                    let request = Array("GET /v1/records?from=0&wait_ms=200 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-                    for _ in 0..<count {
-                        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                        var address = sockaddr_in()
-                        address.sin_family = sa_family_t(AF_INET)
-                        address.sin_port = port.bigEndian
-                        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                        let connected = withUnsafePointer(to: &address) {
-                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                            }
-                        }
-                        guard connected == 0 else { close(descriptor); continue }
-                        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                        descriptors.append(descriptor)
-                    }
-                    usleep(50_000)
-                    for descriptor in descriptors { close(descriptor) }
-                }
-                // Every wait has ended and its connection has been resumed and closed.
-                try await Task.sleep(for: .milliseconds(800))
-            }
-            try await abandon(2000)  // warm-up: the allocator's arenas, the connection pools
-            let before = try #require(server.residentKilobytes)
-            for _ in 0..<6 { try await abandon(2000) }
-            let after = try #require(server.residentKilobytes)
-            #expect(after - before < 1024, "resident memory grew by \(after - before) KiB over 12,000 abandoned long-polls")
-            #expect(try await server.client().request("GET", "/healthz").status == 200)
-        }
-    }
 }
