@@ -34,7 +34,9 @@ let accessHandler: MHD_AccessHandlerCallback = {
                 state.answered = true
                 return server.send(server.handler.bodyTooLarge(head, limit: limit), for: state, on: connection)
             }
-            if let declared = head.contentLength, declared > 0 { state.request.body.reserveCapacity(declared) }
+            // At most 1 MiB before any of it has come: a client that only
+            // declares 8 MiB bodies holds no more than that per connection.
+            if let declared = head.contentLength, declared > 0 { state.request.body.reserveCapacity(min(declared, 1 << 20)) }
             return .YES
         }
     }

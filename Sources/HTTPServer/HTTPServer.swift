@@ -188,6 +188,19 @@ package final class HTTPServer: Sendable {
 }
 
 /// libmicrohttpd's log lines, formatted by the shim.
+extension HTTPServer {
+    /// Whether one of libmicrohttpd's messages tells what a client did (left
+    /// mid-request, sent something malformed, stopped reading) rather than
+    /// what went wrong in the server: any client can make those at will, so
+    /// they are not worth an operator's warning.
+    package static func isAboutAClient(_ message: String) -> Bool {
+        [
+            "closed by remote side", "has been disconnected", "Connection socket is closed",
+            "Failed to send", "Error processing request", "without `Host' header",
+        ].contains { message.contains($0) }
+    }
+}
+
 private func microHTTPDLog(_ context: UnsafeMutableRawPointer?, _ message: UnsafePointer<CChar>?) {
     guard let context, let message else { return }
     Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().log(String(cString: message))

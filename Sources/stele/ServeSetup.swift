@@ -96,7 +96,11 @@ struct ServeSetup {
         libraryLogger[metadataKey: "component"] = "libmicrohttpd"
         let httpLogger = libraryLogger
         let server = try HTTPServer(configuration: http, handler: api) { message in
-            httpLogger.warning("\(message)")
+            if HTTPServer.isAboutAClient(message) {
+                httpLogger.debug("\(message)")
+            } else {
+                httpLogger.warning("\(message)")
+            }
         }
         self.server = Listener(server: server, host: http.host)
     }
