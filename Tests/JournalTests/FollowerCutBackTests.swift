@@ -4,59 +4,6 @@ import Synchronization
 import SystemPackage
 import Testing
 
-/// Forwards every call; once armed, runs `hook` just before the first
-/// `truncate` of a segment file (the writer's cut-back after ENOSPC).
-final class TruncateHookFileSystem: FileSystem, Sendable {
-    let base: any FileSystem
-    private let hook = Mutex<(@Sendable () -> Void)?>(nil)
-
-    init(_ base: any FileSystem) { self.base = base }
-
-    func arm(_ body: @escaping @Sendable () -> Void) { hook.withLock { $0 = body } }
-
-    private func takeHook() -> (@Sendable () -> Void)? {
-        hook.withLock { current in
-            let body = current
-            current = nil
-            return body
-        }
-    }
-
-    func truncate(_ file: FileHandle, to length: Int64) throws(Errno) {
-        if let body = takeHook() { body() }
-        try base.truncate(file, to: length)
-    }
-
-    func synchronizeData(_ file: FileHandle) throws(Errno) { try base.synchronizeData(file) }
-    func open(_ path: FilePath, mode: FileOpenMode) throws(Errno) -> FileHandle { try base.open(path, mode: mode) }
-    func close(_ file: FileHandle) { base.close(file) }
-    func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
-        try base.writeBack(file, offset: offset, length: length)
-    }
-    func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        try base.read(file, into: buffer, at: offset)
-    }
-    func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        try base.readFromMemory(file, into: buffer, at: offset)
-    }
-    func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
-        try base.dataRanges(file, in: range)
-    }
-    func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
-        try base.write(file, buffers, at: offset)
-    }
-    func synchronize(_ file: FileHandle) throws(Errno) { try base.synchronize(file) }
-    func size(of file: FileHandle) throws(Errno) -> Int64 { try base.size(of: file) }
-    func allocate(_ file: FileHandle, upTo length: Int64) throws(Errno) { try base.allocate(file, upTo: length) }
-    func createDirectory(_ path: FilePath) throws(Errno) { try base.createDirectory(path) }
-    func contentsOfDirectory(_ path: FilePath) throws(Errno) -> [String] { try base.contentsOfDirectory(path) }
-    func synchronizeDirectory(_ path: FilePath) throws(Errno) { try base.synchronizeDirectory(path) }
-    func rename(_ source: FilePath, to destination: FilePath) throws(Errno) { try base.rename(source, to: destination) }
-    func removeFile(_ path: FilePath) throws(Errno) { try base.removeFile(path) }
-    func fileExists(_ path: FilePath) -> Bool { base.fileExists(path) }
-    func lockExclusively(_ path: FilePath) throws(Errno) -> FileHandle { try base.lockExclusively(path) }
-}
-
 @Suite("A follower and the writer's cut-back after ENOSPC")
 struct FollowerCutBackTests {
     /// A group-commit batch of two one-record requests runs out of space

@@ -88,21 +88,8 @@ import Testing
         try await withServer(Self.flags) { server in
             let client = server.client()
             let before = try await client.fingerprint()
-            let raw = server.client(timeout: .seconds(10))
-            let head = RawHTTPClient.requestBytes(
-                "POST", "/v1/records", port: server.port,
-                headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)
-            let answer = try await raw.perform { client in
-                Result {
-                    try client.connectNow()
-                    try client.sendNow(head)
-                    // Ten 400-byte chunks (4,000 bytes against a limit of 1,024), then the last chunk.
-                    let chunk = Array("190\r\n".utf8) + [UInt8](repeating: 0x41, count: 400) + Array("\r\n".utf8)
-                    for _ in 0..<10 { try client.sendNow(chunk) }
-                    try client.sendNow(Array("0\r\n\r\n".utf8))
-                    return try client.readResponseNow(method: "POST", target: "/v1/records")
-                }
-            }
+            // Ten 400-byte chunks: 4,000 bytes against a limit of 1,024.
+            let answer = try await server.client(timeout: .seconds(10)).appendChunked(chunks: 10, chunkSize: 400)
             let response = try answer.get()
             try await Self.expectRefused(response, leaving: client, as: before)
         }

@@ -36,21 +36,8 @@ struct HTTPEdgeTests {
     @Test func chunkedBodySlightlyOverALargeLimit_is413_notAClosedConnection() async throws {
         let limit = 2 << 20
         try await withServer(["--max-body-bytes", "\(limit)"]) { server in
-            let raw = server.client(timeout: .seconds(20))
-            let head = RawHTTPClient.requestBytes(
-                "POST", "/v1/records", port: server.port,
-                headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)
-            let answer = try await raw.perform { client in
-                Result {
-                    try client.connectNow()
-                    try client.sendNow(head)
-                    // 33 chunks of 64 KiB: 2 MiB + 64 KiB, then the last chunk.
-                    let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x41, count: 1 << 16) + Array("\r\n".utf8)
-                    for _ in 0..<33 { try client.sendNow(chunk) }
-                    try client.sendNow(Array("0\r\n\r\n".utf8))
-                    return try client.readResponseNow(method: "POST", target: "/v1/records")
-                }
-            }
+            // 33 chunks of 64 KiB: 2 MiB + 64 KiB.
+            let answer = try await server.client(timeout: .seconds(20)).appendChunked(chunks: 33, chunkSize: 1 << 16)
             switch answer {
             case .success(let response):
                 #expect(response.status == 413, "\(response)")
@@ -154,15 +141,8 @@ struct HTTPEdgeTests {
     func https_refusesTLS10And11AndRSAKeyExchange() async throws {
         let scratch = try ScratchDirectory("tls-versions")
         defer { scratch.remove() }
-        let certificate = scratch.path("cert.pem").path
-        let key = scratch.path("key.pem").path
-        let made = try await Tool.run("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
-            "-keyout", key, "-out", certificate,
-        ])
-        try #require(made.status == 0, "openssl: \(made.output)")
-        let server = try await ServerProcess.start(
-            in: scratch, flags: ["--tls-cert", certificate, "--tls-key", key], waitForReady: false)
+        let tls = try await SelfSignedCertificate(in: scratch)
+        let server = try await ServerProcess.start(in: scratch, flags: tls.flags, waitForReady: false)
         defer { server.kill() }
         /// The cipher suite a handshake with these `s_client` flags agreed on, or nil when it failed.
         func negotiated(_ flags: [String]) async throws -> String? {

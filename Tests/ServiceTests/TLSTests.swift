@@ -8,15 +8,9 @@ struct TLSTests {
     @Test func https_appendAndReadBack_withCurlTrustingTheCertificate() async throws {
         let scratch = try ScratchDirectory("tls")
         defer { scratch.remove() }
-        let certificate = scratch.path("cert.pem").path
-        let key = scratch.path("key.pem").path
-        let made = try await Tool.run("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
-        ])
-        try #require(made.status == 0, "openssl: \(made.output)")
-        let server = try await ServerProcess.start(
-            in: scratch, flags: ["--tls-cert", certificate, "--tls-key", key], waitForReady: false)
+        let tls = try await SelfSignedCertificate(in: scratch)
+        let certificate = tls.certificate
+        let server = try await ServerProcess.start(in: scratch, flags: tls.flags, waitForReady: false)
         defer { server.kill() }
         let base = "https://127.0.0.1:\(server.port)"
         func curl(_ arguments: String...) async throws -> Tool.Outcome {

@@ -207,7 +207,7 @@ struct IOErrorTests {
 
 /// Wraps a file system and can hold the next `synchronizeData` until released,
 /// so that a test can make appends queue behind an fsync in flight.
-final class GatedFileSystem: FileSystem, Sendable {
+final class GatedFileSystem: ForwardingFileSystem, Sendable {
     private enum Gate { case open, armed, holding }
     let base: any FileSystem
     private let gate = Mutex(Gate.open)
@@ -240,33 +240,4 @@ final class GatedFileSystem: FileSystem, Sendable {
         }
         try base.synchronizeData(file)
     }
-
-    func open(_ path: FilePath, mode: FileOpenMode) throws(Errno) -> FileHandle { try base.open(path, mode: mode) }
-    func close(_ file: FileHandle) { base.close(file) }
-    func writeBack(_ file: FileHandle, offset: Int64, length: Int64) throws(Errno) {
-        try base.writeBack(file, offset: offset, length: length)
-    }
-    func read(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        try base.read(file, into: buffer, at: offset)
-    }
-    func readFromMemory(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        try base.readFromMemory(file, into: buffer, at: offset)
-    }
-    func dataRanges(_ file: FileHandle, in range: Range<Int64>) throws(Errno) -> [Range<Int64>] {
-        try base.dataRanges(file, in: range)
-    }
-    func write(_ file: FileHandle, _ buffers: [UnsafeRawBufferPointer], at offset: Int64) throws(Errno) {
-        try base.write(file, buffers, at: offset)
-    }
-    func synchronize(_ file: FileHandle) throws(Errno) { try base.synchronize(file) }
-    func truncate(_ file: FileHandle, to length: Int64) throws(Errno) { try base.truncate(file, to: length) }
-    func size(of file: FileHandle) throws(Errno) -> Int64 { try base.size(of: file) }
-    func allocate(_ file: FileHandle, upTo length: Int64) throws(Errno) { try base.allocate(file, upTo: length) }
-    func createDirectory(_ path: FilePath) throws(Errno) { try base.createDirectory(path) }
-    func contentsOfDirectory(_ path: FilePath) throws(Errno) -> [String] { try base.contentsOfDirectory(path) }
-    func synchronizeDirectory(_ path: FilePath) throws(Errno) { try base.synchronizeDirectory(path) }
-    func rename(_ source: FilePath, to destination: FilePath) throws(Errno) { try base.rename(source, to: destination) }
-    func removeFile(_ path: FilePath) throws(Errno) { try base.removeFile(path) }
-    func fileExists(_ path: FilePath) -> Bool { base.fileExists(path) }
-    func lockExclusively(_ path: FilePath) throws(Errno) -> FileHandle { try base.lockExclusively(path) }
 }

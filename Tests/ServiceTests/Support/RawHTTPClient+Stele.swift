@@ -21,6 +21,26 @@ extension RawHTTPClient {
         try AppendAcknowledgement(try await append(bytes, contentType: "application/octet-stream"))
     }
 
+    /// `POST /v1/records` as an octet-stream body of `chunks` chunks of
+    /// `chunkSize` bytes (then the last chunk): the response, or the error
+    /// that ended the exchange (a connection the server closed).
+    func appendChunked(chunks: Int, chunkSize: Int) async throws -> Result<Response, Error> {
+        let head = RawHTTPClient.requestBytes(
+            "POST", "/v1/records", port: port,
+            headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)
+        return try await perform { client in
+            Result {
+                try client.connectNow()
+                try client.sendNow(head)
+                let chunk = Array((String(chunkSize, radix: 16) + "\r\n").utf8)
+                    + [UInt8](repeating: 0x41, count: chunkSize) + Array("\r\n".utf8)
+                for _ in 0..<chunks { try client.sendNow(chunk) }
+                try client.sendNow(Array("0\r\n\r\n".utf8))
+                return try client.readResponseNow(method: "POST", target: "/v1/records")
+            }
+        }
+    }
+
     /// `GET target`, its body as a JSON object; fails unless `expecting`.
     func jsonObject(_ target: String, expecting status: Int = 200, headers: [(String, String)] = []) async throws -> [String: Any] {
         let response = try await request("GET", target, headers: headers)
