@@ -82,6 +82,34 @@ package enum NDJSONLines {
         return .success(ranges)
     }
 
+    /// How a batch is too big, found by splitting it alone, before any line is parsed.
+    package enum Excess: Equatable, Sendable {
+        /// More non-empty lines than allowed (counting stopped one past the limit).
+        case tooManyLines
+        /// A line longer than allowed: its 1-based number and its length in bytes.
+        case lineTooLong(line: Int, bytes: Int)
+    }
+
+    /// The first way `body` holds more than `maximumLines` non-empty lines or a
+    /// line of more than `maximumLineBytes`, or nil. It only looks for line
+    /// ends, so a batch that is refused anyway costs no parsing.
+    package static func excess(in body: [UInt8], maximumLines: Int, maximumLineBytes: Int) -> Excess? {
+        body.withUnsafeBytes { bytes in
+            var count = 0
+            var found: Excess?
+            forEachLine(in: bytes) { range, line in
+                count += 1
+                if range.count > maximumLineBytes {
+                    found = .lineTooLong(line: line, bytes: range.count)
+                } else if count > maximumLines {
+                    found = .tooManyLines
+                }
+                return found == nil
+            }
+            return found
+        }
+    }
+
     /// Calls `visit` with the range and 1-based line number of each non-empty
     /// line, until it returns `false`.
     private static func forEachLine(in bytes: UnsafeRawBufferPointer, _ visit: (Range<Int>, Int) -> Bool) {

@@ -8,7 +8,7 @@ extension JournalAPI {
     func append(_ request: HTTPRequest, _ journal: Journal, _ answer: Answer) {
         let mediaType = MediaType(of: request)
         let records: [AppendRecord]
-        switch recordsToAppend(request.body, as: mediaType) {
+        switch recordsToAppend(request.body, as: mediaType, maximumPayload: journal.options.maximumPayload) {
         case .success(let parsed): records = parsed
         case .failure(let problem): return answer.problem(problem)
         }
@@ -30,15 +30,35 @@ extension JournalAPI {
     }
 
     /// The records a request body holds, checked as its content type says.
-    private func recordsToAppend(_ body: [UInt8], as mediaType: MediaType?) -> Result<[AppendRecord], Problem> {
+    /// Sizes are checked before any JSON is parsed: jansson builds a whole tree
+    /// (an 8 MiB body of `[{},{},…]` took 600 MiB) only to have it refused.
+    private func recordsToAppend(
+        _ body: [UInt8], as mediaType: MediaType?, maximumPayload: Int
+    ) -> Result<[AppendRecord], Problem> {
         switch mediaType {
         case .json:
             guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }
+            guard body.count <= maximumPayload else {
+                return .failure(Problem(.payloadTooLarge(size: body.count, limit: maximumPayload), context: .append))
+            }
             if let failure = JSONValidation.validate(body, maximumDepth: limits.maximumJSONDepth) {
                 return .failure(Self.malformed(failure, line: nil))
             }
             return .success([AppendRecord(payload: body, isJSON: true)])
         case .ndjson:
+            switch NDJSONLines.excess(in: body, maximumLines: limits.maximumBatchRecords, maximumLineBytes: maximumPayload) {
+            case .tooManyLines?:
+                return .failure(Problem(
+                    .tooManyRecords, "the batch holds more than \(limits.maximumBatchRecords) records",
+                    members: [("limit", .integer(UInt64(limits.maximumBatchRecords)))]))
+            case .lineTooLong(let line, let bytes)?:
+                let size = JournalError.payloadTooLarge(size: bytes, limit: maximumPayload)
+                return .failure(Problem(
+                    .recordTooLarge, "line \(line): \(size)",
+                    members: [("limit", .integer(UInt64(maximumPayload))), ("line", .integer(UInt64(line)))]))
+            case nil:
+                break
+            }
             let lines: [Range<Int>]
             do {
                 lines = try NDJSONLines.validatedRanges(in: body, maximumDepth: limits.maximumJSONDepth)
@@ -46,11 +66,6 @@ extension JournalAPI {
                 return .failure(Self.malformed(error.failure, line: error.line))
             }
             guard !lines.isEmpty else { return .failure(Problem(.emptyBatch, "the batch holds no records")) }
-            guard lines.count <= limits.maximumBatchRecords else {
-                return .failure(Problem(
-                    .tooManyRecords, "the batch holds \(lines.count) records; the limit is \(limits.maximumBatchRecords)",
-                    members: [("limit", .integer(UInt64(limits.maximumBatchRecords)))]))
-            }
             return .success(lines.map { AppendRecord(payload: Array(body[$0]), isJSON: true) })
         case .octetStream:
             guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }

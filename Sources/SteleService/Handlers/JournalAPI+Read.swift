@@ -132,17 +132,25 @@ extension JournalAPI {
                 .response(instance: instance)
         }
         let tag = "\"\(record.digest.hex)\""
-        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingSpaces == tag || $0.trimmingSpaces == "*" }) {
-            return HTTPResponse(status: 304, headers: [("ETag", tag)])
+        // The form depends on Accept: a cache must not hand one client the other's.
+        let vary = ("Vary", "Accept")
+        // If-None-Match compares weakly (RFC 9110, 13.1.2): W/"x" matches "x".
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { entry in
+            let candidate = entry.trimmingSpaces
+            let strong = candidate.hasPrefix("W/") ? candidate.dropFirst(2) : candidate
+            return candidate == "*" || strong == tag
+        }) {
+            return HTTPResponse(status: 304, headers: [("ETag", tag), vary])
         }
         switch representation {
         case .raw:
             return HTTPResponse(
-                status: 200, headers: [("Content-Type", "application/octet-stream"), ("ETag", tag)], body: Array(record.payload))
+                status: 200, headers: [("Content-Type", "application/octet-stream"), ("ETag", tag), vary],
+                body: Array(record.payload))
         case .json:
             var body: [UInt8] = []
             RecordRendering.append(record, to: &body)
-            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("ETag", tag)], body: body)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("ETag", tag), vary], body: body)
         }
     }
 
@@ -150,12 +158,28 @@ extension JournalAPI {
         case json, raw
     }
 
-    /// Which form of a record an `Accept` header asks for; nil when neither is acceptable.
+    /// Which form of a record an `Accept` header asks for; nil when neither is
+    /// acceptable. Raw bytes when `application/octet-stream` is named with a
+    /// weight (q) at least that of the best range JSON matches; a range with
+    /// q=0 is not acceptable; no header, or an empty one, asks for JSON.
     private static func representation(accepting header: String?) -> Representation? {
-        guard let header else { return .json }
-        let types = header.split(separator: ",").map { $0.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? "" }
-        if types.contains("application/octet-stream") { return .raw }
-        if types.contains(where: { $0 == "application/json" || $0 == "*/*" || $0 == "application/*" || $0.isEmpty }) { return .json }
-        return nil
+        guard let header, !header.trimmingSpaces.isEmpty else { return .json }
+        var rawWeight = 0.0, jsonWeight = 0.0
+        for range in header.split(separator: ",") {
+            let parts = range.split(separator: ";")
+            guard let type = parts.first.map({ $0.trimmingSpaces.lowercased() }) else { continue }
+            var weight = 1.0
+            for parameter in parts.dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces.lowercased() }
+                if pair.count == 2, pair[0] == "q" { weight = Double(pair[1]).map { min(max($0, 0), 1) } ?? 0 }
+            }
+            switch type {
+            case "application/octet-stream": rawWeight = max(rawWeight, weight)
+            case "application/json", "*/*", "application/*": jsonWeight = max(jsonWeight, weight)
+            default: break
+            }
+        }
+        if rawWeight > 0, rawWeight >= jsonWeight { return .raw }
+        return jsonWeight > 0 ? .json : nil
     }
 }

@@ -5,8 +5,9 @@ import Journal
 extension JournalAPI {
     /// `GET /v1/segments`: the segment files, oldest first.
     func listSegments(_ journal: Journal, _ answer: Answer) {
+        // One copy of the list: start and end come from it, so they agree with it.
         let segments = journal.segments
-        let bounds = journal.bounds
+        let bounds = (start: segments.first?.base ?? journal.bounds.start, end: segments.last?.end ?? journal.bounds.end)
         var body = Array(#"{"segments":["#.utf8)
         for (index, segment) in segments.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
