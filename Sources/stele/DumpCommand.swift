@@ -43,10 +43,15 @@ struct DumpCommand: AsyncParsableCommand {
                 printError("stele dump: \(error)")
                 throw error.isCorruption ? ExitCodes.corruption : ExitCodes.failure
             }
-            for record in batch.records {
-                output.write(record, json: json)
+            do throws(Errno) {
+                for record in batch.records { try output.write(record, json: json) }
+                try output.flush()
+            } catch .brokenPipe {
+                return  // the reader has gone (`| head`): nothing more to say
+            } catch {
+                printError("stele dump: cannot write the records: \(error)")
+                throw ExitCodes.failure
             }
-            output.flush()
             printed += batch.records.count
             offset = batch.next
             if batch.records.isEmpty {

@@ -23,12 +23,16 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var settings: ServeSettings
 
     func run() async throws {
-        let logger = try makeLogger()
+        // Bad settings exit 2 like every other failure to start (`--help`,
+        // docs/operations.md), not ArgumentParser's 64.
+        let logger: Logger
         let setup: ServeSetup
         do {
+            logger = try makeLogger()
             setup = try ServeSetup(settings, logger: logger)
         } catch let error as ValidationError {
-            throw error
+            printError("stele serve: \(error.message)")
+            throw ExitCodes.failure
         } catch {
             printError("stele serve: \(error)")
             throw ExitCodes.failure

@@ -78,6 +78,11 @@ struct ServeSetup {
         guard http.threads >= 1, http.connectionLimit >= 1, http.connectionsPerAddress >= 0, http.connectionTimeoutSeconds >= 0 else {
             throw ValidationError("threads and connection limits must be positive")
         }
+        // libmicrohttpd counts connections and threads in C ints.
+        guard http.threads <= 1024, http.connectionLimit <= 1_000_000, http.connectionsPerAddress <= 1_000_000,
+              http.connectionTimeoutSeconds <= 86_400 else {
+            throw ValidationError("at most 1024 threads, 1,000,000 connections and a timeout of 86400 seconds")
+        }
         let certificate = S.resolve(settings.tlsCert, "STELE_TLS_CERT")
         let key = S.resolve(settings.tlsKey, "STELE_TLS_KEY")
         if (certificate == nil) != (key == nil) { throw ValidationError("HTTPS needs both --tls-cert and --tls-key") }
@@ -86,7 +91,9 @@ struct ServeSetup {
             http.tlsKey = try Self.readText(key, what: "TLS key")
         }
         tls = certificate != nil
-        grace = .seconds(try S.resolve(settings.shutdownGrace, "STELE_SHUTDOWN_GRACE", default: 10))
+        let graceSeconds = try S.resolve(settings.shutdownGrace, "STELE_SHUTDOWN_GRACE", default: 10)
+        guard (0...3_600).contains(graceSeconds) else { throw ValidationError("the shutdown grace must be 0 to 3600 seconds") }
+        grace = .seconds(graceSeconds)
 
         let metrics = ServiceMetrics()
         options.commitObserver = { metrics.recordCommit($0) }
