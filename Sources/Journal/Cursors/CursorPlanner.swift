@@ -7,12 +7,24 @@ struct CursorPlanner {
     let fileSystem: any FileSystem
     let directory: JournalDirectory
 
-    func plan(into plan: inout RecoveryPlan) throws(JournalError) {
+    /// A cursor as read from its file, before it is checked against the log.
+    struct ReadCursor {
+        let name: CursorName
+        let offset: UInt64
+        let fileName: String
+    }
+
+    /// Reads every cursor (refusing unreadable ones) and plans the removal of
+    /// temporary files. Done before the segments are scanned: a verify beside
+    /// a running server then never sees a cursor that moved past the end it
+    /// scanned (cursors are only ever set within the durable log).
+    func read(into plan: inout RecoveryPlan) throws(JournalError) -> [ReadCursor] {
+        var cursors: [ReadCursor] = []
         let names: [String]
         do {
             names = try fileSystem.contentsOfDirectory(directory.cursors)
         } catch .noSuchFileOrDirectory {
-            return
+            return []
         } catch {
             throw .io(operation: "list", path: directory.cursors.string, errno: error)
         }
@@ -33,10 +45,23 @@ struct CursorPlanner {
             } catch {
                 throw unreadable("invalid cursor name")
             }
-            let bytes = try FileContents.read(path, fileSystem: fileSystem, limit: CursorRecord.size + 1)
+            let bytes: [UInt8]
+            do {
+                bytes = try FileContents.read(path, fileSystem: fileSystem, limit: CursorRecord.size + 1)
+            } catch .io(_, _, .noSuchFileOrDirectory) {
+                continue  // deleted since the listing (a verify beside a running server)
+            }
             guard let record = CursorRecord(decoding: bytes) else { throw unreadable("unreadable cursor file") }
-            try check(record.offset, of: name, in: plan, fileName: fileName)
-            plan.cursors[name.rawValue] = record.offset
+            cursors.append(ReadCursor(name: name, offset: record.offset, fileName: fileName))
+        }
+        return cursors
+    }
+
+    /// Checks each cursor against the log's start and end (in `plan`'s report) and keeps it.
+    func check(_ cursors: [ReadCursor], into plan: inout RecoveryPlan) throws(JournalError) {
+        for cursor in cursors {
+            try check(cursor.offset, of: cursor.name, in: plan, fileName: cursor.fileName)
+            plan.cursors[cursor.name.rawValue] = cursor.offset
         }
     }
 

@@ -37,17 +37,18 @@ package struct RecoveryPlanner {
             }
         }
         bases.sort()
+        let cursorPlanner = CursorPlanner(fileSystem: fileSystem, directory: directory)
+        let cursors = readsCursors ? try cursorPlanner.read(into: &plan) : []
         try planSegments(bases, into: &plan)
         plan.report.segments = max(1, bases.count)
         plan.report.records = plan.segments.reduce(0) { $0 + $1.scan.records }
         plan.report.start = bases.first ?? 0
         plan.report.end = plan.segments.last?.scan.end ?? plan.report.start
         plan.report.bytes = plan.report.end - plan.report.start
-        // The cursors are checked against the start and end just found: a
-        // cursor below the start is the only trace of a lost oldest segment.
-        if readsCursors {
-            try CursorPlanner(fileSystem: fileSystem, directory: directory).plan(into: &plan)
-        }
+        // The cursors (read before the scan) are checked against the start and
+        // end just found: a cursor below the start is the only trace of a lost
+        // oldest segment.
+        try cursorPlanner.check(cursors, into: &plan)
         plan.report.cursors = plan.cursors.count
         return plan
     }
