@@ -79,23 +79,13 @@ struct AppendSizeAndRecordFormTests {
             body.reserveCapacity(8 << 20)
             while body.count + 4 < (8 << 20) - 8 { body.append(contentsOf: Array("{},".utf8)) }
             body.append(contentsOf: Array("{}]".utf8))
-            let peak = Atomic<Int>(baseline)
-            let done = Atomic<Bool>(false)
-            let sampler = Task.detached {
-                while !done.load(ordering: .relaxed) {
-                    if let now = server.residentKilobytes, now > peak.load(ordering: .relaxed) { peak.store(now, ordering: .relaxed) }
-                    try? await Task.sleep(for: .milliseconds(5))
-                }
+            let (response, peak) = try await server.peakResidentKilobytes {
+                try await client.append(body, contentType: "application/json")
             }
-            let started = ContinuousClock.now
-            let response = try await client.append(body, contentType: "application/json")
-            let elapsed = ContinuousClock.now - started
-            done.store(true, ordering: .relaxed)
-            await sampler.value
             #expect(response.status == 413)
             #expect(response.problemCode == "record-too-large")
-            let grownMiB = (peak.load(ordering: .relaxed) - baseline) / 1024
-            #expect(grownMiB < 64, "the server's RSS peaked \(grownMiB) MiB above its baseline to refuse an 8 MiB record (\(elapsed))")
+            let grownMiB = (peak - baseline) / 1024
+            #expect(grownMiB < 64, "the server's RSS peaked \(grownMiB) MiB above its baseline to refuse an 8 MiB record")
         }
     }
 
@@ -108,23 +98,13 @@ struct AppendSizeAndRecordFormTests {
             _ = try await client.appended(json: "1")
             let baseline = try #require(server.residentKilobytes)
             let body = [UInt8](repeating: 0, count: 8 << 20 - 2).enumerated().map { $0.offset % 2 == 0 ? UInt8(ascii: "1") : UInt8(ascii: "\n") }
-            let peak = Atomic<Int>(baseline)
-            let done = Atomic<Bool>(false)
-            let sampler = Task.detached {
-                while !done.load(ordering: .relaxed) {
-                    if let now = server.residentKilobytes, now > peak.load(ordering: .relaxed) { peak.store(now, ordering: .relaxed) }
-                    try? await Task.sleep(for: .milliseconds(5))
-                }
+            let (response, peak) = try await server.peakResidentKilobytes {
+                try await client.append(body, contentType: "application/x-ndjson")
             }
-            let started = ContinuousClock.now
-            let response = try await client.append(body, contentType: "application/x-ndjson")
-            let elapsed = ContinuousClock.now - started
-            done.store(true, ordering: .relaxed)
-            await sampler.value
             #expect(response.status == 413)
             #expect(response.problemCode == "too-many-records")
-            let grownMiB = (peak.load(ordering: .relaxed) - baseline) / 1024
-            #expect(grownMiB < 48, "the server's RSS peaked \(grownMiB) MiB above its baseline (\(elapsed))")
+            let grownMiB = (peak - baseline) / 1024
+            #expect(grownMiB < 48, "the server's RSS peaked \(grownMiB) MiB above its baseline")
         }
     }
 }

@@ -24,7 +24,7 @@ extension RawHTTPClient {
     /// `POST /v1/records` as an octet-stream body of `chunks` chunks of
     /// `chunkSize` bytes (then the last chunk): the response, or the error
     /// that ended the exchange (a connection the server closed).
-    func appendChunked(chunks: Int, chunkSize: Int) async throws -> Result<Response, Error> {
+    func appendChunked(chunks: Int, chunkSize: Int) async throws -> Result<Response, any Error> {
         let head = RawHTTPClient.requestBytes(
             "POST", "/v1/records", port: port,
             headers: [("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")], body: nil)

@@ -27,6 +27,24 @@ final class ServerProcess: @unchecked Sendable {
         else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
     }
+
+    /// Runs `body` while sampling the server's resident memory every 5 ms;
+    /// returns its result and the highest sample (KiB).
+    func peakResidentKilobytes<T: Sendable>(during body: () async throws -> T) async throws -> (T, Int) {
+        let peak = Atomic<Int>(residentKilobytes ?? 0)
+        let done = Atomic<Bool>(false)
+        let sampler = Task.detached { [self] in
+            while !done.load(ordering: .relaxed) {
+                if let now = residentKilobytes, now > peak.load(ordering: .relaxed) { peak.store(now, ordering: .relaxed) }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        defer { done.store(true, ordering: .relaxed) }
+        let result = try await body()
+        done.store(true, ordering: .relaxed)
+        await sampler.value
+        return (result, peak.load(ordering: .relaxed))
+    }
     private let outputURL: URL
     private let errorURL: URL
     private let holdsSlot = Atomic<Bool>(true)
