@@ -76,6 +76,7 @@ package final class JournalFollower: Sendable {
                 catalog.update { $0 = fresh }
                 return
             }
+            reopenNewestWhileEmpty()
             try extendNewest()
             catalog.update { segments in
                 while segments.count > 1, !bases.contains(segments[0].base) { segments.removeFirst() }
@@ -91,6 +92,21 @@ package final class JournalFollower: Sendable {
                 catalog.update { $0.append(CatalogSegment(file: file, end: end, index: SparseIndex(), records: 0)) }
                 try extendNewest()
             }
+        }
+    }
+
+    /// A newest segment that holds no record yet may be one the writer
+    /// removed and made again under the same name (its creation failed with
+    /// ENOSPC after the header; recovery recreates a damaged empty one): the
+    /// handle opened before would read the deleted file for ever. So while it
+    /// is empty, it is read through a handle opened afresh by its path.
+    private func reopenNewestWhileEmpty() {
+        let newest = catalog.segments.last!
+        guard newest.end == newest.base, let handle = try? fileSystem.open(newest.file.path, mode: .readOnly) else { return }
+        let file = SegmentFile(fileSystem: fileSystem, handle: handle, path: newest.file.path, base: newest.base)
+        catalog.update { segments in
+            guard segments[segments.count - 1].base == newest.base, segments[segments.count - 1].end == newest.base else { return }
+            segments[segments.count - 1] = CatalogSegment(file: file, end: newest.base, index: SparseIndex(), records: 0)
         }
     }
 
