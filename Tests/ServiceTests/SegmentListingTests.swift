@@ -7,7 +7,7 @@ import Testing
 @Suite("Segment listing under appends", .serialized)
 struct SegmentListingTests {
     @Test func segmentListing_agreesWithItsOwnBounds_underAppends() async throws {
-        try await withServer(["--segment-max-bytes", "4096"]) { server in
+        try await withServer(["--segment-max-bytes", "65536"]) { server in
             let stop = Atomic<Bool>(false)
             let writer = server.client()
             writer.logsExchanges = false
@@ -21,7 +21,7 @@ struct SegmentListingTests {
             let reader = server.client()
             reader.logsExchanges = false
             var contradictions: [String] = []
-            for _ in 0..<300 where contradictions.count < 3 {
+            for _ in 0..<200 where contradictions.count < 3 {
                 let listing = try await reader.jsonObject("/v1/segments")
                 let segments = try #require(listing["segments"] as? [[String: Any]])
                 let start = listing["start"] as? Int, end = listing["end"] as? Int
