@@ -19,8 +19,11 @@ extension JournalAPI {
         } catch {
             return answer.problem(error)
         }
+        // Without `from` the read starts wherever the journal starts when it
+        // runs: a cleanup between `bounds` above and the read is followed, not a 410.
+        let followsStart = !request.query.contains { $0.name == "from" }
         guard waitMilliseconds > 0, from == bounds.end else {
-            let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes))
+            let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes), followsStart: followsStart)
             if let made = Self.recordsFromMemory(journal, read, instance: answer.instance) { return answer.send(made.response) }
             return diskReads.run { answer.send(Self.records(journal, read, instance: answer.instance).response) }
         }
@@ -35,7 +38,7 @@ extension JournalAPI {
             // thread, or on a disk-read thread when it would wait for the disk.
             answer.exchange.respond(producingOrDeferring: {
                 let now = journal.bounds
-                let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes))
+                let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes), followsStart: followsStart)
                 let key = WakeReadCache.Key(from: from, limit: read.limit, maxBytes: read.maxBytes, start: now.start, end: now.end)
                 if let response = cache.response(for: key, render: { Self.recordsFromMemory(journal, read, instance: answer.instance) }) {
                     return response
@@ -54,13 +57,35 @@ extension JournalAPI {
         let from: UInt64
         let limit: Int
         let maxBytes: Int
+        /// The request named no `from`: it asks for the journal's start, wherever that is.
+        var followsStart = false
+
+        /// `read` from `from`; when the request asked for the start and a
+        /// cleanup has moved it past `from` meanwhile, from the new start.
+        func perform<Outcome>(_ read: (UInt64) throws(JournalError) -> Outcome) throws(JournalError) -> Outcome {
+            var offset = from
+            for _ in 0..<Self.startFollowingAttempts {
+                do {
+                    return try read(offset)
+                } catch {
+                    guard followsStart, case .offsetBelowStart(_, let start) = error, start > offset else { throw error }
+                    offset = start
+                }
+            }
+            return try read(offset)
+        }
+
+        /// How often a read follows a start that keeps moving before it answers 410.
+        static let startFollowingAttempts = 4
     }
 
     /// The read-shaped answer for `read` (with the journal end it reports),
     /// or the problem; it may wait for the disk.
     static func records(_ journal: Journal, _ read: RecordsRead, instance: String) -> (response: HTTPResponse, end: UInt64?) {
         do {
-            return rendered(try journal.read(from: read.from, limit: read.limit, maxBytes: read.maxBytes))
+            return rendered(try read.perform { offset throws(JournalError) in
+                try journal.read(from: offset, limit: read.limit, maxBytes: read.maxBytes)
+            })
         } catch {
             return (Problem(error, context: .read).response(instance: instance), nil)
         }
@@ -69,7 +94,9 @@ extension JournalAPI {
     /// The same answer from memory only: nil when the read would wait for the disk.
     static func recordsFromMemory(_ journal: Journal, _ read: RecordsRead, instance: String) -> (response: HTTPResponse, end: UInt64?)? {
         do {
-            return try journal.readFromMemory(from: read.from, limit: read.limit, maxBytes: read.maxBytes).map(rendered)
+            return try read.perform { offset throws(JournalError) in
+                try journal.readFromMemory(from: offset, limit: read.limit, maxBytes: read.maxBytes)
+            }.map(rendered)
         } catch {
             return (Problem(error, context: .read).response(instance: instance), nil)
         }
