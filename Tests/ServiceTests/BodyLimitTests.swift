@@ -143,4 +143,19 @@ import Testing
             try await Self.expectRefused(response, leaving: client, as: before)
         }
     }
+
+    @Test(arguments: [("GET", "/v1/journal"), ("DELETE", "/v1/cursors/reader"), ("POST", "/v1/segments/cleanup?dry_run=true")])
+    func bodyOnARequestThatTakesNone_over64KiB_is413(method: String, target: String) async throws {
+        try await withServer(Self.flags) { server in
+            let client = server.client()
+            #expect(try await client.putCursor("reader", offset: 0).status == 200)
+            let before = try await client.fingerprint()
+            let response = try await server.client(timeout: .seconds(10)).exchange(
+                raw: RawHTTPClient.requestBytes(
+                    method, target, port: server.port, headers: [("Content-Length", "\((64 << 10) + 1)")], body: nil),
+                method: method, target: target)
+            try await Self.expectRefused(response, leaving: client, as: before)
+            #expect(try await client.request("GET", "/v1/cursors/reader").status == 200)
+        }
+    }
 }
