@@ -43,12 +43,14 @@ extension JournalAPI {
         do {
             document = try JSONValue.parse(request.body, maximumDepth: limits.maximumJSONDepth)
         } catch {
+            // Valid JSON whose number is too large for an offset is the wrong body, not a malformed one.
+            if error.reason == .numberOutOfRange { return answer.problem(Self.invalidCursorUpdate) }
             return answer.problem(Problem(.malformedJSON, error.description, members: [("reason", .text(error.reason.rawValue))]))
         }
         guard case .object(let members) = document, members.count == 1,
             let value = document["offset"]?.integerValue, value >= 0
         else {
-            return answer.problem(Problem(.invalidBody, #"a cursor update is {"offset": n} with n a non-negative integer"#))
+            return answer.problem(Self.invalidCursorUpdate)
         }
         let offset = UInt64(value)
         Task {
@@ -83,6 +85,10 @@ extension JournalAPI {
         }
         return name
     }
+
+    /// A cursor update that is JSON but not `{"offset": n}`.
+    private static let invalidCursorUpdate = Problem(
+        .invalidBody, #"a cursor update is {"offset": n} with n an integer from 0 to \#(Int64.max)"#)
 
     private static func cursorBody(name: String, offset: UInt64) -> [UInt8] {
         var body: [UInt8] = []

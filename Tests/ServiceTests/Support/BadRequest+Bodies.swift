@@ -39,6 +39,8 @@ extension BadRequest {
 
     static let cursorBodies: [BadRequest] = [
         cursorBody("cursor offset overflowing 64 bits", #"{"offset":18446744073709551616}"#),
+        cursorBody("cursor offset 2^64 - 1", #"{"offset":18446744073709551615}"#),
+        cursorBody("cursor offset 2^63", #"{"offset":9223372036854775808}"#),
         cursorBody("cursor offset 1e30", #"{"offset":1e30}"#),
         cursorBody("negative cursor offset", #"{"offset":-40}"#),
         cursorBody("fractional cursor offset", #"{"offset":0.5}"#),
@@ -48,9 +50,9 @@ extension BadRequest {
         cursorBody("cursor body with an extra member", #"{"offset":0,"force":true}"#),
         cursorBody("cursor body that is an array", "[0]"),
         cursorBody("cursor body that is a number", "0"),
-        cursorBody("truncated cursor body", #"{"offset":"#),
-        cursorBody("empty cursor body", ""),
-        cursorBody("cursor body 10,000 deep", deepObjects),
+        cursorBody("truncated cursor body", #"{"offset":"#, code: "malformed-json"),
+        cursorBody("empty cursor body", "", code: "malformed-json"),
+        cursorBody("cursor body 10,000 deep", deepObjects, code: "malformed-json"),
     ]
 
     static let contentTypes: [BadRequest] = [

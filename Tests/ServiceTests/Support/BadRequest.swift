@@ -68,9 +68,11 @@ struct BadRequest: Sendable, CustomTestStringConvertible {
     }
 
     /// A cursor update with `body`.
-    static func cursorBody(_ name: String, _ text: String) -> BadRequest {
+    /// A cursor update that is refused with 400 and `code`: `invalid-body` for
+    /// JSON that is not `{"offset": n}`, `malformed-json` for what is not JSON.
+    static func cursorBody(_ name: String, _ text: String, code: String = "invalid-body") -> BadRequest {
         BadRequest(
             name, "PUT", "/v1/cursors/existing", headers: [("Content-Type", "application/json")], body: Array(text.utf8),
-            statuses: [400], codes: ["invalid-body", "malformed-json"])
+            statuses: [400], codes: [code])
     }
 }
