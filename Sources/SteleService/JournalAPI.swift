@@ -1,5 +1,5 @@
 package import HTTPServer
-import Journal
+package import Journal
 package import Logging
 import Synchronization
 
@@ -30,9 +30,32 @@ package final class JournalAPI: HTTPHandler {
         diskReads = DiskReads(metrics: metrics)
     }
 
-    /// Moves the service to `new` (recovered, or draining for shutdown).
-    package func enter(_ new: ServicePhase) {
-        phase.withLock { $0 = new }
+    /// Serves `journal` once it is recovered, unless shutdown has begun;
+    /// `announce` (READY to a service manager) runs only when it serves, under
+    /// the same lock as ``startDraining(announce:)``'s, so it can never follow
+    /// the announcement of the drain.
+    package func startServing(_ journal: Journal, announce: () -> Void) -> Bool {
+        phase.withLock { phase in
+            guard case .recovering = phase else { return false }
+            phase = .serving(journal)
+            announce()
+            return true
+        }
+    }
+
+    /// Begins the drain for shutdown, after `announce` (STOPPING): new requests
+    /// are refused. Returns the journal being served, nil while it recovers.
+    package func startDraining(announce: () -> Void) -> Journal? {
+        phase.withLock { phase in
+            announce()
+            let journal: Journal?
+            switch phase {
+            case .serving(let open), .draining(let open?): journal = open
+            case .recovering, .draining(nil): journal = nil
+            }
+            phase = .draining(journal)
+            return journal
+        }
     }
 
     package var currentPhase: ServicePhase { phase.withLock { $0 } }

@@ -15,16 +15,9 @@ struct HTTPService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        SystemdNotifier().notify("STOPPING=1")
+        let journal = api.startDraining { SystemdNotifier().notify("STOPPING=1") }
         logger.info("shutting down: draining requests", metadata: ["http.in_flight": "\(server.requestsInFlight)"])
         server.quiesce()
-        var journal: Journal?
-        switch api.currentPhase {
-        case .serving(let open): journal = open
-        case .draining(let open): journal = open
-        case .recovering: journal = nil
-        }
-        api.enter(.draining(journal))
         journal?.answerWaiters()
         let deadline = ContinuousClock.now + grace
         while server.requestsInFlight > 0, ContinuousClock.now < deadline {

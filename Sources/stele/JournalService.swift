@@ -14,10 +14,14 @@ struct JournalService: Service {
 
     func run() async throws {
         let journal = try await Journal.open(at: directory, options: options, logger: logger)
-        api.enter(.serving(journal))
-        logger.info("ready", metadata: ["journal.end": "\(journal.bounds.end)"])
-        SystemdNotifier().notify("READY=1\nSTATUS=serving")
-        try? await gracefulShutdown()
+        // A shutdown that began during recovery has already announced STOPPING: no READY after it.
+        let serving = api.startServing(journal) { SystemdNotifier().notify("READY=1\nSTATUS=serving") }
+        if serving {
+            logger.info("ready", metadata: ["journal.end": "\(journal.bounds.end)"])
+            try? await gracefulShutdown()
+        } else {
+            logger.info("shutdown began during recovery: the journal is closed without serving")
+        }
         await journal.close()
         logger.info("journal closed", metadata: ["journal.end": "\(journal.bounds.end)"])
     }

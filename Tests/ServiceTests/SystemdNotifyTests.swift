@@ -30,6 +30,31 @@ import Testing
         #expect(await server.process.exit(within: .seconds(30)) == .exited(0))
     }
 
+    @Test func sigtermDuringRecovery_sendsStopping_andNeverReady() async throws {
+        let scratch = try ScratchDirectory("notify")
+        defer { scratch.remove() }
+        let first = try await ServerProcess.start(in: scratch)
+        _ = try await first.client().appended(json: #"{"n":1}"#)
+        #expect(await first.stop() == 0)
+
+        let socketName = "@stele-notify-\(UUID().uuidString)"
+        let listener = try NotifyListener(socketName)
+        // Recovery's first read of the segment waits 2 s; SIGTERM comes meanwhile.
+        let slow = try await ServerProcess.start(
+            in: scratch, waitForReady: false,
+            launcher: InjectedFaultTests.strace(scratch, call: "pread64", fault: "delay_enter=2000000:when=1"),
+            environment: ["NOTIFY_SOCKET": socketName])
+        defer { slow.kill() }
+        #expect(try await slow.client().request("GET", "/readyz").status == 503)
+        slow.signal(SIGTERM)
+        let stopping = try #require(await listener.receive(within: .seconds(20)), "no STOPPING=1")
+        #expect(stopping == "STOPPING=1")
+        #expect(await slow.waitForExit(timeout: .seconds(30)) == 0)
+        // Once the server is gone, anything it sent is already queued on the socket.
+        let late = await listener.receive(within: .milliseconds(50))
+        #expect(late == nil, "sent after STOPPING=1: \(late ?? "")")
+    }
+
     @Test func serve_withAnUnreachableNotifySocket_servesAndStopsAsUsual() async throws {
         let scratch = try ScratchDirectory("notify")
         defer { scratch.remove() }
