@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -48,4 +50,28 @@ int stele_usable_cpus(void) {
     if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
     int count = CPU_COUNT(&set);
     return count > 0 ? count : 1;
+}
+
+int stele_epoll(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int stele_watch_peer_close(int epoll, int fd, uint64_t token) {
+    struct epoll_event event = { .events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = token };
+    if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    return epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event);
+}
+
+int stele_wait_tokens(int epoll, uint64_t *tokens, int capacity) {
+    struct epoll_event events[64];
+    if (capacity > 64) capacity = 64;
+    int count = epoll_wait(epoll, events, capacity, -1);
+    for (int index = 0; index < count; index++) tokens[index] = events[index].data.u64;
+    return count;
+}
+
+int stele_watch_readable(int epoll, int fd, uint64_t token) {
+    struct epoll_event event = { .events = EPOLLIN, .data.u64 = token };
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
 }

@@ -20,6 +20,8 @@ package final class HTTPExchange: Sendable {
     private struct State {
         var phase = Phase.handling
         var outcome: Outcome?
+        /// The registration with ``ClientDepartures``, while there is one.
+        var departureToken: UInt64?
     }
 
     // The connection stays valid while it is suspended or being handled:
@@ -28,10 +30,26 @@ package final class HTTPExchange: Sendable {
     private let state = Mutex(State())
     /// Closed once the daemon stops: an answer after that resumes nothing.
     private let gate: ResumeGate
+    private let departures: ClientDepartures?
 
-    init(connection: OpaquePointer, gate: ResumeGate) {
+    init(connection: OpaquePointer, gate: ResumeGate, departures: ClientDepartures?) {
         self.connection = connection
         self.gate = gate
+        self.departures = departures
+    }
+
+    /// Runs `handler` if the client closes its connection before this
+    /// request is answered, so that a handler that may wait long (a
+    /// long-poll) can answer at once and free the connection. It runs at most
+    /// once, on another thread; it should make the answer come, as any answer
+    /// does. Call it before the answer, from the handler.
+    package func onClientDeparture(_ handler: @escaping @Sendable () -> Void) {
+        guard let departures else { return }
+        state.withLock { state in
+            // Answered already: the connection may close without a word to the watch.
+            guard state.outcome == nil, state.phase != .answered, state.departureToken == nil else { return }
+            state.departureToken = departures.watch(socket: stele_mhd_connection_socket(connection), handler)
+        }
     }
 
     /// Answers with `response`.
@@ -58,6 +76,10 @@ package final class HTTPExchange: Sendable {
     private func answer(_ outcome: Outcome) {
         let resume: Bool = state.withLock { state in
             guard state.outcome == nil, state.phase != .answered else { return false }
+            if let token = state.departureToken {
+                departures?.forget(token)
+                state.departureToken = nil
+            }
             state.outcome = outcome
             guard state.phase == .suspended else { return false }
             state.phase = .resumed
@@ -92,6 +114,10 @@ package final class HTTPExchange: Sendable {
         state.withLock { state in
             state.phase = .answered
             state.outcome = nil
+            if let token = state.departureToken {
+                departures?.forget(token)
+                state.departureToken = nil
+            }
         }
     }
 

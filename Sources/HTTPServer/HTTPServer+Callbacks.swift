@@ -81,7 +81,7 @@ let accessHandler: MHD_AccessHandlerCallback = {
         state.answered = true
         return server.send(response, for: state, on: connection)
     }
-    let exchange = HTTPExchange(connection: connection, gate: server.resumeGate)
+    let exchange = HTTPExchange(connection: connection, gate: server.resumeGate, departures: server.departures)
     state.exchange = exchange
     server.handler.handle(state.request, exchange: exchange)
     state.request.body = []

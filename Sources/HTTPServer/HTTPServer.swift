@@ -16,6 +16,8 @@ package final class HTTPServer: Sendable {
     let deadlines: RequestDeadlines?
     /// Lets answers resume their connections until the daemon stops.
     let resumeGate = ResumeGate()
+    /// Ends the waits of clients that leave while suspended (nil if epoll is refused).
+    let departures = ClientDepartures()
     private nonisolated(unsafe) var daemon: OpaquePointer?
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
@@ -115,6 +117,7 @@ package final class HTTPServer: Sendable {
         }
         guard let started else {
             deadlines?.stop()
+            departures?.stop()
             acceptor.stop()
             release()
             throw .startFailed(host: configuration.host, port: configuration.port)
@@ -177,6 +180,7 @@ package final class HTTPServer: Sendable {
             resumeGate.close()
             MHD_stop_daemon(stopping)
             deadlines?.stop()
+            departures?.stop()
         }
     }
 

@@ -206,10 +206,17 @@ package actor Journal {
     /// Calls `answer` once a durable record exists at or past `offset` (true),
     /// or after `timeout` or on close (false) — exactly once, on the writer's
     /// or a timer's thread, so it must only hand the answer on.
+    /// Returns the wait to cancel, nil when `answer` ran at once.
+    @discardableResult
     package nonisolated func waitForRecords(
         from offset: UInt64, timeout: Duration, answer: @escaping @Sendable (Bool) -> Void
-    ) {
+    ) -> RecordWait? {
         notifier.wait(beyond: offset, timeout: timeout, answer: answer)
+    }
+
+    /// Answers `wait` now, as its timeout would (a reader that left).
+    package nonisolated func cancelWait(_ wait: RecordWait) {
+        notifier.cancel(wait)
     }
 
     /// Answers every long-poll now and every later one at once (shutdown),

@@ -160,4 +160,50 @@ import Testing
         #expect(await journal.waitForRecords(from: end, timeout: .seconds(5)) == false)
         #expect(journal.waitingReaders == 0)
     }
+
+    // MARK: Cancelling (a reader that left)
+
+    @Test func aCancelledWait_isAnsweredOnceAtOnce_andForgotten_whileOthersWaitOn() async throws {
+        let directory = TemporaryDirectory()
+        let journal = try await Journal.open(at: directory.path)
+        try await Fixtures.fill(journal, count: 2)
+        let end = journal.bounds.end
+        let answers = AnswerLog()
+        let cancelled = try #require(journal.waitForRecords(from: end, timeout: .seconds(60)) { answers.add("cancelled", $0) })
+        let other = try #require(journal.waitForRecords(from: end, timeout: .seconds(60)) { answers.add("other", $0) })
+        #expect(journal.waitingReaders == 2)
+        journal.cancelWait(cancelled)
+        #expect(answers.entries == [AnswerLog.Entry(name: "cancelled", found: false)])
+        #expect(journal.waitingReaders == 1)
+        journal.cancelWait(cancelled)
+        _ = try await journal.append(Fixtures.json("3"))
+        #expect(try await awaitAnswers(answers, count: 2))
+        #expect(answers.entries.last == AnswerLog.Entry(name: "other", found: true))
+        // A wait already answered is left alone: no second answer.
+        journal.cancelWait(other)
+        #expect(answers.entries.count == 2)
+        #expect(journal.waitingReaders == 0)
+        await journal.close()
+    }
+
+    @Test func aWaitAnsweredAtOnce_hasNothingToCancel() async throws {
+        let directory = TemporaryDirectory()
+        let first = try await Journal.open(at: directory.path)
+        try await Fixtures.fill(first, count: 1)
+        await first.close()
+        // Reopened: the durable end is known from the start (a fresh append publishes it a moment after answering).
+        let journal = try await Journal.open(at: directory.path)
+        let answers = AnswerLog()
+        #expect(journal.waitForRecords(from: 0, timeout: .seconds(60)) { answers.add("at once", $0) } == nil)
+        #expect(answers.entries == [AnswerLog.Entry(name: "at once", found: true)])
+        await journal.close()
+    }
+
+    /// Waits, bounded, until `log` holds `count` answers.
+    private func awaitAnswers(_ log: AnswerLog, count: Int) async throws -> Bool {
+        for _ in 0..<30_000 where log.entries.count < count {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return log.entries.count >= count
+    }
 }

@@ -75,4 +75,29 @@ import Testing
         let status = await server.waitForExit(timeout: .seconds(20))
         #expect(status == 0, "stele serve exited with \(status.map(String.init) ?? "nothing (still running)"): \(server.standardError.suffix(2000))")
     }
+
+    /// A client that closes its connection during a long-poll ends the wait
+    /// at once: the waiter goes, and the connection's slot is free for another
+    /// client (before, both stayed until the wait ran out).
+    @Test func aReaderThatLeavesWhileWaiting_endsItsWait_andFreesItsConnection() async throws {
+        try await withServer(["--max-connections", "2", "--max-wait-ms", "120000"]) { server in
+            let writer = server.client()
+            let end = try await writer.appended(json: "1").next
+            await writer.close()
+            let reader = server.client(timeout: .seconds(150))
+            try await reader.perform { client in
+                try client.connectNow()
+                try client.sendNow(RawHTTPClient.requestBytes(
+                    "GET", "/v1/records?from=\(end)&wait_ms=120000", port: server.port, headers: [], body: nil))
+            }
+            let observer = server.client()
+            try await ColdReadTests.waitForWaiters(1, observer)
+            await reader.close()
+            try await ColdReadTests.waitForWaiters(0, observer)
+            // Both slots free: one kept-alive connection and another client are served together.
+            #expect(try await observer.request("GET", "/v1/journal").status == 200)
+            #expect(try await ConnectionLimitTests.servesANewClient(server))
+            #expect(try await server.client().appended(json: "2").offset == end)
+        }
+    }
 }

@@ -53,6 +53,24 @@ int stele_accept(int fd, struct sockaddr *address, socklen_t *length);
 /// A new eventfd (counter 0, close-on-exec), or -1 with errno set.
 int stele_event_fd(void);
 
+/// A new epoll instance (close-on-exec), or -1 with errno set.
+int stele_epoll(void);
+
+/// Asks the epoll instance `epoll` to report, once, that the peer of socket
+/// `fd` has closed or reset its side (EPOLLRDHUP | EPOLLONESHOT; hang-ups
+/// and errors are always reported), with `token` as the event's data. A
+/// socket already registered is re-armed with the new token. Returns 0, or
+/// -1 with errno set.
+int stele_watch_peer_close(int epoll, int fd, uint64_t token);
+
+/// Waits (epoll_wait, no timeout) for events on `epoll` and stores up to
+/// `capacity` of their tokens. Returns how many, or -1 with errno set.
+int stele_wait_tokens(int epoll, uint64_t *tokens, int capacity);
+
+/// Adds `fd` to `epoll` for readability, reported with `token`.
+/// Returns 0, or -1 with errno set.
+int stele_watch_readable(int epoll, int fd, uint64_t token);
+
 /// The CPUs the calling thread may run on (sched_getaffinity), at least 1.
 int stele_usable_cpus(void);
 

@@ -66,15 +66,29 @@ package final class DurableEndNotifier: Sendable {
     /// past `offset`, with false after `timeout` or on close. It runs on the
     /// caller's thread when the answer is already known, else on the
     /// publishing or the timer thread.
-    package func wait(beyond offset: UInt64, timeout: Duration, answer: @escaping @Sendable (Bool) -> Void) {
+    /// Returns the wait, to end early with ``cancel(_:)``; nil when it was answered at once.
+    @discardableResult
+    package func wait(beyond offset: UInt64, timeout: Duration, answer: @escaping @Sendable (Bool) -> Void) -> RecordWait? {
         let id: UInt64? = state.withLock { state in
             if state.end > offset || state.closed || timeout <= .zero { return nil }
             defer { state.nextID += 1 }
             state.waiters[state.nextID] = Waiter(threshold: offset, answer: answer)
             return state.nextID
         }
-        guard let id else { return answer(state.withLock { $0.end > offset }) }
+        guard let id else {
+            answer(state.withLock { $0.end > offset })
+            return nil
+        }
         timers.asyncAfter(deadline: .now() + Self.interval(timeout)) { [self] in expire(id) }
+        return RecordWait(id: id)
+    }
+
+    /// Ends `wait` now, answered with whether records exist past its offset
+    /// (as a timeout would be); nothing when it was answered already.
+    package func cancel(_ wait: RecordWait) {
+        let waiter: Waiter? = state.withLock { $0.waiters.removeValue(forKey: wait.id) }
+        guard let waiter else { return }
+        waiter.answer(state.withLock { $0.end > waiter.threshold })
     }
 
     /// Answers waiter `id` with false, unless it was answered already (then

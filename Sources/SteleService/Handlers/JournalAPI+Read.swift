@@ -32,7 +32,7 @@ extension JournalAPI {
         let cache = wakeReads
         let diskReads = self.diskReads
         metrics.longPollStarted()
-        journal.waitForRecords(from: from, timeout: timeout) { _ in
+        let wait = journal.waitForRecords(from: from, timeout: timeout) { _ in
             metrics.longPollEnded()
             // On the writer's or a timer's thread: the read runs on a polling
             // thread, or on a disk-read thread when it would wait for the disk.
@@ -50,6 +50,8 @@ extension JournalAPI {
                 return nil
             })
         }
+        // A reader that leaves ends its wait: its connection is freed now, not at the timeout.
+        if let wait { answer.exchange.onClientDeparture { journal.cancelWait(wait) } }
     }
 
     /// What a read of records asks for.
