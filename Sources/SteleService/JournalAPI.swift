@@ -106,9 +106,8 @@ package final class JournalAPI: HTTPHandler {
     }
 
     package func responded(method: String, path: String, status: Int, duration: Duration) {
-        let route = Router.resolve(method: method, path: path).map(\.route)
         metrics.recordRequest(
-            route: (try? route.get()) ?? "unmatched", method: Self.methodLabel(method), status: status, duration: duration)
+            route: Router.route(of: path) ?? "unmatched", method: Self.methodLabel(method), status: status, duration: duration)
         // Server-side failures (5xx) are worth an operator's attention; the rest is debug detail.
         // The metadata is built only when the line is logged (swift-log's autoclosures).
         if status >= 500 {

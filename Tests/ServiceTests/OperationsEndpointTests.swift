@@ -72,6 +72,23 @@ import Testing
             }
             let appended = text.split(separator: "\n").first { $0.hasPrefix("stele_appended_records_total") }
             #expect(appended?.hasSuffix(" 2") == true, "\(appended ?? "no sample")")
+            // Every family says what it is: a # HELP line with text beside its # TYPE line.
+            let lines = text.split(separator: "\n")
+            let typed = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+            let described = Set(lines.filter { $0.hasPrefix("# HELP ") && $0.split(separator: " ").count > 3 }.map { $0.split(separator: " ")[2] })
+            #expect(typed.count >= 15)
+            for family in typed { #expect(described.contains(family), "no # HELP for \(family)") }
+        }
+    }
+
+    @Test func metrics_countAWrongMethodUnderItsResource_andUnknownPathsTogether() async throws {
+        try await withServer { server in
+            let client = server.client()
+            #expect(try await client.request("PATCH", "/v1/records").status == 405)
+            #expect(try await client.request("GET", "/no/such/path").status == 404)
+            let text = try await client.request("GET", "/metrics").text
+            #expect(Self.sample(#"stele_http_requests_total{route="/v1/records",method="other",status="405"}"#, in: text) == 1)
+            #expect(Self.sample(#"stele_http_requests_total{route="unmatched",method="GET",status="404"}"#, in: text) == 1)
         }
     }
 

@@ -24,6 +24,7 @@ struct RouterTests {
     ])
     func knownRoutes_resolveToTheirOperation(method: String, path: String, expected: Operation) throws {
         #expect(try Router.resolve(method: method, path: path).get() == expected)
+        #expect(Router.route(of: path) == expected.route, "metrics label the path with its operation's route")
     }
 
     @Test(arguments: ["/", "/v1", "/v1/record", "/v1/records/1/2", "/v2/records", "/healthz/", "/V1/records"])
@@ -34,6 +35,7 @@ struct RouterTests {
         }
         #expect(problem.code == .notFound)
         #expect(problem.status == 404)
+        #expect(Router.route(of: path) == nil)
     }
 
     @Test(arguments: [
@@ -50,5 +52,11 @@ struct RouterTests {
         }
         #expect(problem.status == 405)
         #expect(problem.headers.first { $0.name == "Allow" }?.value == allowed)
+        // Counted under the resource it reached, not with the 404s.
+        let routes = [
+            "/v1/records": "/v1/records", "/v1/records/0": "/v1/records/{offset}", "/v1/cursors/c": "/v1/cursors/{name}",
+            "/v1/segments/cleanup": "/v1/segments/cleanup", "/healthz": "/healthz",
+        ]
+        #expect(Router.route(of: path) == routes[path])
     }
 }

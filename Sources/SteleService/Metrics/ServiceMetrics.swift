@@ -9,7 +9,7 @@ import Synchronization
 /// describe the journal (offsets, segments, cursors) are set at each scrape.
 package final class ServiceMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    private let factory: DescribedMetricsFactory
     private let appendedRecords: CoreMetrics.Counter
     private let appendedBytes: CoreMetrics.Counter
     private let fsyncs: CoreMetrics.Counter
@@ -31,15 +31,17 @@ package final class ServiceMetrics: Sendable {
 
     package init() {
         registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets = [
-            "stele_fsync_duration_seconds": [25, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10_000, 50_000]
-                .map { Duration.microseconds($0) },
-            "stele_http_request_duration_seconds": [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 50_000, 100_000, 1_000_000, 10_000_000]
-                .map { Duration.microseconds($0) },
-        ]
-        factory.valueHistogramBuckets = ["stele_group_commit_batch_requests": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]]
-        self.factory = factory
+        factory = DescribedMetricsFactory(
+            registry: registry,
+            durationBuckets: [
+                "stele_fsync_duration_seconds": [25, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10_000, 50_000]
+                    .map { Duration.microseconds($0) },
+                "stele_http_request_duration_seconds": [
+                    50, 100, 200, 500, 1000, 2000, 5000, 10_000, 50_000, 100_000, 1_000_000, 10_000_000,
+                ].map { Duration.microseconds($0) },
+            ],
+            valueBuckets: ["stele_group_commit_batch_requests": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]],
+            help: Self.help)
         appendedRecords = CoreMetrics.Counter(label: "stele_appended_records_total", factory: factory)
         appendedBytes = CoreMetrics.Counter(label: "stele_appended_bytes_total", factory: factory)
         fsyncs = CoreMetrics.Counter(label: "stele_fsyncs_total", factory: factory)
@@ -126,6 +128,31 @@ package final class ServiceMetrics: Sendable {
         registry.emit(into: &buffer)
         return buffer
     }
+
+    /// Each family's `# HELP` line (docs/operations.md has the same table).
+    static let help: [String: String] = [
+        "stele_ready": "1 once the journal is recovered and writable (what /readyz answers), else 0.",
+        "stele_journal_failed": "1 after a write or fsync error: appends are refused until a restart.",
+        "stele_appended_records_total": "Records acknowledged to appends.",
+        "stele_appended_bytes_total": "Payload bytes of the records acknowledged to appends.",
+        "stele_fsyncs_total": "fsyncs that acknowledged appends.",
+        "stele_fsync_duration_seconds": "Duration of each fsync that acknowledged appends.",
+        "stele_group_commit_batch_requests": "Append requests acknowledged by one fsync.",
+        "stele_http_requests_total": "HTTP requests answered, by route template, method and status.",
+        "stele_http_request_duration_seconds": "From a request's first header to its answer being queued, long-polls included.",
+        "stele_long_poll_waiters": "Long-polls waiting for records now.",
+        "stele_disk_reads_total": "Reads the page cache could not serve, done on a disk-read thread.",
+        "stele_journal_start_offset": "The journal's first offset (records below it were cleaned up).",
+        "stele_journal_end_offset": "The journal's durable end: the offset the next record gets.",
+        "stele_segments": "Segment files in the journal.",
+        "stele_cleanup_deleted_segments_total": "Segments deleted by cleanup.",
+        "stele_cursor_offset": "Each named cursor's offset.",
+        "stele_cursor_lag_bytes": "Bytes between each named cursor and the journal's end.",
+        "stele_recovery_seconds": "How long the last start's recovery took.",
+        "stele_recovery_records": "Records the last start's recovery verified.",
+        "stele_recovery_bytes": "Bytes of records the last start's recovery verified.",
+        "stele_recovery_truncated_tails": "1 when the last start's recovery cut a torn tail (kept in quarantine/), else 0.",
+    ]
 
     private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Recorder {
         Recorder(label: label, dimensions: dimensions, aggregate: false, factory: factory)
