@@ -1,3 +1,4 @@
+import Glibc
 package import SystemPackage
 
 /// The paths inside a data directory (see DESIGN.md, "On disk").
@@ -22,6 +23,17 @@ package struct JournalDirectory: Sendable {
         } catch {
             throw .io(operation: "lock", path: lockFile.string, errno: error)
         }
+    }
+
+    /// Whether another process holds the writer's lock now: a quick check
+    /// before a server listens, so that a second one on the same directory
+    /// fails before it looks started. It creates nothing; ``lock(with:)``
+    /// still decides (another process may take the lock in between).
+    package var isLockedByAnotherProcess: Bool {
+        let descriptor = lockFile.withPlatformString { open($0, O_RDWR | O_CLOEXEC) }
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return flock(descriptor, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK
     }
 
     package func segment(base: UInt64) -> FilePath {

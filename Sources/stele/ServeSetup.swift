@@ -25,6 +25,11 @@ struct ServeSetup {
     init(_ settings: ServeSettings, logger: Logger) throws {
         typealias S = ServeSettings
         directory = FilePath(S.resolve(settings.dataDir, "STELE_DATA_DIR") ?? "./data")
+        // Before listening: a second server on a directory fails before it prints its address.
+        let journalDirectory = JournalDirectory(directory)
+        if journalDirectory.isLockedByAnotherProcess {
+            throw ValidationError("\(JournalError.locked(path: journalDirectory.lockFile.string)): another stele serve uses \(directory)")
+        }
 
         var options = JournalOptions()
         let durability = S.resolve(settings.durability, "STELE_DURABILITY") ?? "immediate"

@@ -90,4 +90,22 @@ import Testing
         }
         #expect(Set(acknowledged.map(\.offset)).count == acknowledged.count, "two acknowledgements for one offset")
     }
+
+    /// One writer per directory: a second server on a directory in use exits 2
+    /// before it listens (it printed its address first, and looked started).
+    @Test func aSecondServerOnTheSameDirectory_exits2BeforeListening_andTheFirstServesOn() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let first = try await ServerProcess.start(in: scratch)
+        defer { first.kill() }
+        do {
+            let second = try await ServerProcess.start(in: scratch)
+            second.kill()
+            Issue.record("a second stele serve started on the same directory")
+        } catch let failure as ServerProcess.StartFailure {
+            #expect(failure.reason.contains("exited(2)") && failure.reason.contains("before listening"), "\(failure)")
+            #expect(failure.standardError.contains("is locked by another process"), "\(failure.standardError)")
+        }
+        #expect(try await first.client().appendJSON(#"{"still":"serving"}"#).status == 201)
+    }
 }
