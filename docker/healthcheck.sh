@@ -7,10 +7,11 @@
 # the port accepts connections.
 set -u
 port=${STELE_PORT:-8080}
-case ${STELE_HOST:-127.0.0.1} in
+# Unset or empty means the server's default, 127.0.0.1; a wildcard is reached on loopback.
+host=${STELE_HOST:-127.0.0.1}
+case ${host} in
   0.0.0.0) host=127.0.0.1 ;;
   ::|'[::]') host=::1 ;;
-  *) host=${STELE_HOST} ;;
 esac
 exec 3<>"/dev/tcp/${host}/${port}" || exit 1
 [ -n "${STELE_TLS_CERT:-}" ] && exit 0
