@@ -11,7 +11,8 @@ struct RepairCommand: ParsableCommand {
             Copies the bytes from OFFSET to the end of its segment, and every later segment, \
             into quarantine/, cuts the log at OFFSET and moves cursors past it back to it. \
             OFFSET must be a record boundary with every record before it valid (stele verify \
-            names the offset of the first bad record). The journal must not be running.
+            names the offset of the first bad record): otherwise it refuses, changing nothing, \
+            and exits 2. The journal must not be running.
             """)
 
     @Argument(help: "The data directory.")

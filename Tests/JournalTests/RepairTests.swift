@@ -80,4 +80,36 @@ import Testing
         #expect(try await repaired.cursor(named: "reader") == cut)
         await repaired.close()
     }
+
+    /// A cut past a bad record in an earlier segment would cut good records
+    /// away and leave a journal that still refuses to open: refused, naming
+    /// the bad record, with nothing changed; a cut at that record works.
+    @Test func aCutAfterABadRecordInAnEarlierSegment_isRefusedAndChangesNothing() async throws {
+        let directory = TemporaryDirectory("stele-repair-earlier")
+        let appended = try await Self.append(120, marked: 3, to: directory)
+        let segments = directory.files(in: "segments").filter { $0.hasSuffix(".wal") }
+        #expect(segments.count >= 3)
+        // A byte of the fifth record's payload, in the first (sealed) segment.
+        let bad = appended[4]
+        var first = directory.contents(of: "segments/\(segments[0])")
+        first[32 + Int(bad.offset) + 40 + 10] ^= 0x01
+        directory.write(first, to: "segments/\(segments[0])")
+        let before = segments.map { directory.contents(of: "segments/\($0)") }
+
+        let later = try #require(appended.last { $0.offset > UInt64(4096) * 2 }).offset
+        #expect {
+            _ = try JournalRepair.truncate(directory.path, at: later)
+        } throws: { error in
+            guard case .corruption(let corruption) = error as? JournalError else { return false }
+            return corruption.file == segments[0] && corruption.offset == bad.offset
+        }
+        #expect(segments.map { directory.contents(of: "segments/\($0)") } == before, "a refused repair changed a segment")
+        #expect(Self.quarantine(of: directory).isEmpty)
+
+        let outcome = try JournalRepair.truncate(directory.path, at: bad.offset)
+        #expect(outcome.end == bad.offset)
+        let journal = try await Journal.open(at: directory.path, options: Self.options)
+        #expect(journal.bounds.end == bad.offset)
+        await journal.close()
+    }
 }

@@ -14,6 +14,10 @@ struct RepairPlan {
         guard let containing = bases.last(where: { $0 <= offset }) else {
             throw .offsetBelowStart(offset: offset, start: bases.first ?? 0)
         }
+        // A cut after a bad record would leave the journal refusing to open, with good records cut away.
+        for (position, base) in bases.enumerated() where base < containing {
+            try verifySealed(base: base, nextBase: bases[position + 1])
+        }
         let file = try open(directory.segment(base: containing), base: containing)
         let size = try io("stat", file.path) { () throws(Errno) in try fileSystem.size(of: file.handle) }
         // Every record before the cut must verify, and the cut must fall on a boundary.
@@ -55,6 +59,33 @@ struct RepairPlan {
             try fileSystem.synchronize(handle)
         }
         return outcome
+    }
+
+    /// Checks a segment before the one holding the cut: a valid header, and
+    /// valid records up to where the next segment starts (zeros after them
+    /// allowed, as recovery allows them); throws the corruption otherwise.
+    private func verifySealed(base: UInt64, nextBase: UInt64) throws(JournalError) {
+        let file = try open(directory.segment(base: base), base: base)
+        let size = try io("stat", file.path) { () throws(Errno) in try fileSystem.size(of: file.handle) }
+        var header = [UInt8](repeating: 0, count: SegmentHeader.size)
+        let got = try io("read", file.path) { () throws(Errno) in
+            try fileSystem.read(file.handle, count: SegmentHeader.size, at: 0, into: &header)
+        }
+        let decoded = header.withUnsafeBytes { SegmentHeader.decode($0) }
+        guard got == SegmentHeader.size, case .success(let found) = decoded, found.baseOffset == base else {
+            throw .corruption(Corruption(
+                file: file.name, offset: nil, reason: "bad segment header before the cut at \(offset); cut at or before \(base)"))
+        }
+        let scanner = SegmentScanner(segment: file, fileSize: size)
+        let scan = try scanner.scan(from: base)
+        guard let defect = scan.defect else {
+            if scan.end == nextBase { return }
+            throw .corruption(Corruption(file: file.name, offset: scan.end, reason: "the next segment starts at \(nextBase)"))
+        }
+        if scan.end == nextBase, try scanner.endOfNonZeroBytes(from: scan.end) == nil { return }
+        throw .corruption(Corruption(
+            file: file.name, offset: scan.end,
+            reason: "\(defect) before the cut at \(offset): every record before it must be valid; cut at or before \(scan.end)"))
     }
 
     private func moveCursors(beyond offset: UInt64) throws(JournalError) -> [String] {
