@@ -29,7 +29,7 @@ struct VerifyCommand: ParsableCommand {
             print("segments \(report.segments), records \(report.records), bytes \(report.bytes), "
                 + "start \(report.start), end \(report.end), cursors \(report.cursors)")
             for action in report.actions { print("would repair: \(action)") }
-            print(verdict.exitCode == 0 ? "clean" : "torn tail: opening would repair it")
+            print(verdict.exitCode == 0 ? "clean" : "repairable: opening would make the repairs above")
         case .corrupt(let corruption):
             print("corruption: \(corruption)")
         }

@@ -36,4 +36,12 @@ struct AccessTokensTests {
     func unusableFiles_areRefused(contents: String) {
         #expect(throws: AccessTokens.FileError.self) { try AccessTokens(fileContents: contents) }
     }
+
+    @Test func aFileWithoutTokens_saysSo_withoutALineNumber() {
+        #expect {
+            try AccessTokens(fileContents: "# only a comment\n\n")
+        } throws: { error in
+            "\(error)" == "token file: no tokens (only blank lines and comments); without a token file there is no authorization"
+        }
+    }
 }

@@ -12,7 +12,7 @@ package struct AccessTokens: Sendable {
     package struct FileError: Error, Sendable, CustomStringConvertible {
         package let line: Int
         package let reason: String
-        package var description: String { "token file line \(line): \(reason)" }
+        package var description: String { line > 0 ? "token file line \(line): \(reason)" : "token file: \(reason)" }
     }
 
     private let entries: [(digest: BLAKE3Digest, scopes: Set<AccessScope>)]
@@ -37,7 +37,7 @@ package struct AccessTokens: Sendable {
             }
             entries.append((Self.digest(token), scopes))
         }
-        guard !entries.isEmpty else { throw FileError(line: 0, reason: "no tokens") }
+        guard !entries.isEmpty else { throw FileError(line: 0, reason: "no tokens (only blank lines and comments); without a token file there is no authorization") }
         self.entries = entries
     }
 
