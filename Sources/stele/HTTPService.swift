@@ -12,8 +12,11 @@ struct HTTPService: Service {
     let api: JournalAPI
     let grace: Duration
     let logger: Logger
+    /// Tells the world the server listens (its address on stdout).
+    let announce: @Sendable () -> Void
 
     func run() async throws {
+        announce()
         try? await gracefulShutdown()
         let journal = api.startDraining { SystemdNotifier().notify("STOPPING=1") }
         logger.info("shutting down: draining requests", metadata: ["http.in_flight": "\(server.requestsInFlight)"])

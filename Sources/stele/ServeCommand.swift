@@ -37,19 +37,23 @@ struct ServeCommand: AsyncParsableCommand {
             printError("stele serve: \(error)")
             throw ExitCodes.failure
         }
-        logger.info("listening", metadata: [
-            "http.host": "\(setup.server.host)", "http.port": "\(setup.server.port)",
-            "http.tls": "\(setup.tls)", "journal.directory": "\(setup.directory)",
-            "journal.durability": "\(setup.options.durability.rawValue)",
-        ])
-        // The port on stdout too, for scripts and tests that asked for port 0.
-        let line = Array("stele listening on \(setup.server.host):\(setup.server.port)\n".utf8)
-        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        // Said once the service group traps SIGTERM and SIGINT (HTTPService runs
+        // after it has): a stop asked for as soon as the address is printed drains.
+        let announce: @Sendable () -> Void = { [setup] in
+            logger.info("listening", metadata: [
+                "http.host": "\(setup.server.host)", "http.port": "\(setup.server.port)",
+                "http.tls": "\(setup.tls)", "journal.directory": "\(setup.directory)",
+                "journal.durability": "\(setup.options.durability.rawValue)",
+            ])
+            // The port on stdout too, for scripts and tests that asked for port 0.
+            let line = Array("stele listening on \(setup.server.host):\(setup.server.port)\n".utf8)
+            _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        }
 
         let journalService = JournalService(
             directory: setup.directory, options: setup.options, api: setup.api, logger: logger)
         let httpService = HTTPService(
-            server: setup.server.server, api: setup.api, grace: setup.grace, logger: logger)
+            server: setup.server.server, api: setup.api, grace: setup.grace, logger: logger, announce: announce)
         // Shut down in reverse order: HTTP drains first, the journal closes last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

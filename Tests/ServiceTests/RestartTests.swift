@@ -108,4 +108,19 @@ import Testing
         }
         #expect(try await first.client().appendJSON(#"{"still":"serving"}"#).status == 201)
     }
+
+    /// The address is printed once SIGTERM and SIGINT are trapped: a stop asked
+    /// for the moment it appears drains and exits 0 (before, it could arrive
+    /// first and kill the process with the signal's default action).
+    @Test func aSigtermAsSoonAsTheAddressIsPrinted_stopsCleanly() async throws {
+        for round in 0..<8 {
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let server = try await ServerProcess.start(in: scratch, waitForReady: false)
+            server.signal(round % 2 == 0 ? SIGTERM : SIGINT)
+            let status = await server.waitForExit(timeout: .seconds(30))
+            server.kill()
+            #expect(status == 0, "round \(round): \(status.map(String.init) ?? "still running"): \(server.standardError.suffix(1000))")
+        }
+    }
 }
