@@ -28,31 +28,34 @@ struct DescribedMetricsFactory: MetricsFactory {
         plain = PrometheusMetricsFactory(registry: registry)
     }
 
-    private func helpText(_ label: String) -> String { help[label] ?? "" }
+    /// The family's full name (the label as it is: no unit is appended) and its help.
+    private func descriptor(_ label: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: help[label] ?? "")
+    }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: helpText(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: helpText(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: helpText(label)) }
+        guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
         return registry.makeValueHistogram(
-            name: label, labels: dimensions, buckets: valueBuckets[label] ?? plain.defaultValueHistogramBuckets,
-            help: helpText(label))
+            descriptor: descriptor(label), labels: dimensions,
+            buckets: valueBuckets[label] ?? plain.defaultValueHistogramBuckets)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: helpText(label))
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         registry.makeDurationHistogram(
-            name: label, labels: dimensions, buckets: durationBuckets[label] ?? plain.defaultDurationHistogramBuckets,
-            help: helpText(label))
+            descriptor: descriptor(label), labels: dimensions,
+            buckets: durationBuckets[label] ?? plain.defaultDurationHistogramBuckets)
     }
 
     func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
