@@ -41,20 +41,8 @@ final class ClientDepartures: Sendable {
         }
         self.epoll = epoll
         self.wakeup = wakeup
-        let box = Unmanaged.passRetained(self)
-        var handle = pthread_t()
-        let created = pthread_create(&handle, nil, { context in
-            let departures = Unmanaged<ClientDepartures>.fromOpaque(context!).takeRetainedValue()
-            _ = stele_set_thread_name("stele-departures")
-            departures.run()
-            return nil
-        }, box.toOpaque())
-        guard created == 0 else {
-            box.release()
-            close(wakeup)
-            close(epoll)
-            return nil
-        }
+        // Without a thread: deinit closes both descriptors.
+        guard let handle = ServerThread.start(named: "stele-departures", { self.run() }) else { return nil }
         thread = handle
     }
 

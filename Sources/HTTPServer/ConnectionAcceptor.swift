@@ -87,15 +87,9 @@ final class ConnectionAcceptor: @unchecked Sendable {
     /// socket of its own (`MHD_USE_NO_LISTEN_SOCKET`) and with `MHD_USE_ITC`.
     func start(daemon: OpaquePointer) {
         self.daemon = daemon
-        let box = Unmanaged.passRetained(self)
-        var handle = pthread_t()
-        let created = pthread_create(&handle, nil, { context in
-            let acceptor = Unmanaged<ConnectionAcceptor>.fromOpaque(context!).takeRetainedValue()
-            _ = stele_set_thread_name("stele-accept")
-            acceptor.run()
-            return nil
-        }, box.toOpaque())
-        precondition(created == 0, "cannot start the accepting thread: \(created)")
+        guard let handle = ServerThread.start(named: "stele-accept", { self.run() }) else {
+            preconditionFailure("cannot start the accepting thread: errno \(errno)")
+        }
         thread = handle
     }
 
