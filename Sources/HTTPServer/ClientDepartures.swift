@@ -74,15 +74,10 @@ final class ClientDepartures: Sendable {
         _ = state.withLock { $0.handlers.removeValue(forKey: token) }
     }
 
-    /// How many requests are watched now.
-    var watching: Int { state.withLock { $0.handlers.count } }
-
     /// Stops the thread; handlers not run yet never run.
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        var one: UInt64 = 1
-        _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
-        if let thread { pthread_join(thread, nil) }
+        ServerThread.stop(thread, wakingWith: wakeup)
         thread = nil
         state.withLock { $0.handlers.removeAll() }
     }

@@ -103,9 +103,7 @@ final class ConnectionAcceptor: @unchecked Sendable {
     /// call does nothing (a second close could hit a descriptor reused since).
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        var one: UInt64 = 1
-        _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
-        if let thread { pthread_join(thread, nil) }
+        ServerThread.stop(thread, wakingWith: wakeup)
         thread = nil
         close(listener)
     }

@@ -21,6 +21,14 @@ enum ServerThread {
         return handle
     }
 
+    /// Wakes `thread` through its eventfd `wakeup` (its loop returns when that
+    /// is readable) and waits for it to end.
+    static func stop(_ thread: pthread_t?, wakingWith wakeup: Int32) {
+        var one: UInt64 = 1
+        _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
+        if let thread { pthread_join(thread, nil) }
+    }
+
     private final class Start {
         let name: String
         let body: () -> Void

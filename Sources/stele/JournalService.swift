@@ -18,10 +18,12 @@ struct JournalService: Service {
         let serving = api.startServing(journal) { SystemdNotifier().notify("READY=1\nSTATUS=serving") }
         if serving {
             logger.info("ready", metadata: ["journal.end": "\(journal.bounds.end)"])
-            try? await gracefulShutdown()
         } else {
             logger.info("shutdown began during recovery: the journal is closed without serving")
         }
+        // Its turn comes once HTTP has drained: a service that ended before it
+        // would be an error to the service group (exit 2).
+        try? await gracefulShutdown()
         await journal.close()
         logger.info("journal closed", metadata: ["journal.end": "\(journal.bounds.end)"])
     }
