@@ -16,8 +16,10 @@ package final class HTTPServer: Sendable {
     let deadlines: RequestDeadlines?
     /// Lets answers resume their connections until the daemon stops.
     let resumeGate = ResumeGate()
-    /// Ends the waits of clients that leave while suspended (nil if epoll is refused).
-    let departures = ClientDepartures()
+    /// Ends the waits of clients that leave while suspended (nil if epoll is
+    /// refused). Made once nothing in `init` can throw before the daemon starts:
+    /// a thread started earlier would outlive a failed init (no deinit runs).
+    let departures: ClientDepartures?
     private nonisolated(unsafe) var daemon: OpaquePointer?
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
@@ -84,6 +86,7 @@ package final class HTTPServer: Sendable {
         }
         tlsMaterial = material
         logTarget = .allocate(capacity: 1)
+        departures = ClientDepartures()
 
         var options: [MHD_OptionItem] = [
             // Never reached: the acceptor keeps the limit (see ConnectionAcceptor).

@@ -28,7 +28,11 @@ package struct JournalDirectory: Sendable {
     /// Whether another process holds the writer's lock now: a quick check
     /// before a server listens, so that a second one on the same directory
     /// fails before it looks started. It creates nothing; ``lock(with:)``
-    /// still decides (another process may take the lock in between).
+    /// still decides (another process may take the lock in between). When the
+    /// lock is free the check holds it for a moment, and a process taking it
+    /// in that moment is refused as if it were held: only a process starting
+    /// on the same directory at the same instant, which one of the two had to
+    /// lose anyway.
     package var isLockedByAnotherProcess: Bool {
         let descriptor = lockFile.withPlatformString { open($0, O_RDWR | O_CLOEXEC) }
         guard descriptor >= 0 else { return false }

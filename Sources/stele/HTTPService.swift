@@ -1,3 +1,4 @@
+import Glibc
 import HTTPServer
 import Journal
 import Logging
@@ -24,7 +25,8 @@ struct HTTPService: Service {
         journal?.answerWaiters()
         let deadline = ContinuousClock.now + grace
         while server.requestsInFlight > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+            // A cancelled group (recovery failed) still drains; Task.sleep would return at once.
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { usleep(5_000) }
         }
         if server.requestsInFlight > 0 {
             logger.warning("requests still in flight at the end of the grace period", metadata: ["http.in_flight": "\(server.requestsInFlight)"])

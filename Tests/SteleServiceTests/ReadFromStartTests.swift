@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Journal
 import SystemPackage
 import Testing
@@ -57,5 +58,18 @@ import Testing
         #expect(JournalAPI.records(journal, read, instance: "/v1/records").response.status == 410)
         #expect(try #require(JournalAPI.recordsFromMemory(journal, read, instance: "/v1/records")).response.status == 410)
         await journal.close()
+    }
+
+    /// Readers woken together share one rendered answer, but not across that
+    /// difference: a reader that named `from` must get its own 410, not the
+    /// 200 a reader without `from` got by following a moved start.
+    @Test func aWokenReaderWithFrom_doesNotTakeTheAnswerOfOneThatFollowedTheStart() {
+        let cache = WakeReadCache()
+        let following = WakeReadCache.Key(from: 100, limit: 100, maxBytes: 1 << 20, start: 500, end: 900, followsStart: true)
+        let followed = cache.response(for: following) { (HTTPResponse(status: 200, headers: [], body: []), 900) }
+        #expect(followed.status == 200)
+        let named = WakeReadCache.Key(from: 100, limit: 100, maxBytes: 1 << 20, start: 500, end: 900, followsStart: false)
+        let gone = cache.response(for: named) { (HTTPResponse(status: 410, headers: [], body: []), nil) }
+        #expect(gone.status == 410)
     }
 }

@@ -83,9 +83,12 @@ struct RepairPlan {
             throw .corruption(Corruption(file: file.name, offset: scan.end, reason: "the next segment starts at \(nextBase)"))
         }
         if scan.end == nextBase, try scanner.endOfNonZeroBytes(from: scan.end) == nil { return }
+        // Records that end at the next segment's base with bytes after them: a cut
+        // at that base would leave those bytes in this sealed segment, so before it.
+        let advice = scan.end == nextBase ? "cut before \(scan.end)" : "cut at or before \(scan.end)"
         throw .corruption(Corruption(
             file: file.name, offset: scan.end,
-            reason: "\(defect) before the cut at \(offset): every record before it must be valid; cut at or before \(scan.end)"))
+            reason: "\(defect) before the cut at \(offset): every record before it must be valid; \(advice)"))
     }
 
     private func moveCursors(beyond offset: UInt64) throws(JournalError) -> [String] {

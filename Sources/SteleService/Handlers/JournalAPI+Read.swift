@@ -39,7 +39,9 @@ extension JournalAPI {
             answer.exchange.respond(producingOrDeferring: {
                 let now = journal.bounds
                 let read = RecordsRead(from: from, limit: Int(limit), maxBytes: Int(maxBytes), followsStart: followsStart)
-                let key = WakeReadCache.Key(from: from, limit: read.limit, maxBytes: read.maxBytes, start: now.start, end: now.end)
+                let key = WakeReadCache.Key(
+                    from: from, limit: read.limit, maxBytes: read.maxBytes, start: now.start, end: now.end,
+                    followsStart: followsStart)
                 if let response = cache.response(for: key, render: { Self.recordsFromMemory(journal, read, instance: answer.instance) }) {
                     return response
                 }

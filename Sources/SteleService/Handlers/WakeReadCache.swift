@@ -12,6 +12,8 @@ final class WakeReadCache: Sendable {
         let maxBytes: Int
         let start: UInt64
         let end: UInt64
+        /// A reader without `from` follows a start a cleanup moved; one with it gets 410 instead.
+        let followsStart: Bool
     }
 
     private let last = Mutex<(key: Key, response: HTTPResponse)?>(nil)
