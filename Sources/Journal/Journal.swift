@@ -245,6 +245,9 @@ package actor Journal {
 
     package nonisolated var waitingReaders: Int { notifier.waiterCount }
 
+    /// Requests and other work queued for the journal's thread, not yet taken.
+    package nonisolated var queuedWork: Int { executor.queuedJobs }
+
     /// Commit counters (fsyncs, requests, batch sizes).
     package nonisolated func statistics() async -> CommitStatistics {
         let committer = self.committer

@@ -29,7 +29,7 @@ struct FollowerCutBackTests {
         while !gate.isHolding { try await Task.sleep(for: .milliseconds(1)) }
         let a = Task { try await journal.append(FaultSupport.record("a", size: 100)) }
         let b = Task { try await journal.append(FaultSupport.record("b", size: 100)) }
-        try await Task.sleep(for: .milliseconds(100))
+        while journal.queuedWork < 2 { try await Task.sleep(for: .milliseconds(1)) }
         // The batch's write: the first record whole, then 20 bytes of the second, then ENOSPC.
         faults.inject(.shortWrite(bytes: 140 + 20, whenPathMatches: { $0.extension == "wal" }, errno: .noSpace))
         // The follower rescans while those bytes are in the file (just before the cut-back).

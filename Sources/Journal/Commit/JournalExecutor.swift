@@ -167,6 +167,14 @@ package final class JournalExecutor: SerialExecutor, @unchecked Sendable {
         }
     }
 
+    /// Jobs waiting for the thread now (appends and actor work): tests wait on
+    /// it to know that requests have queued behind a held fsync.
+    package var queuedJobs: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return jobs.count
+    }
+
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }

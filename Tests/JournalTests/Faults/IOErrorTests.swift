@@ -116,8 +116,8 @@ struct IOErrorTests {
                 return await group.reduce(into: []) { $0.append($1) }
             }
         }
-        while started.value < waiters { try await Task.sleep(for: .milliseconds(1)) }
-        try await Task.sleep(for: .milliseconds(100))  // let the requests reach the commit queue
+        // All of them queued behind the held fsync (not a fixed sleep: a slow machine may need longer).
+        while journal.queuedWork < waiters { try await Task.sleep(for: .milliseconds(1)) }
         failing.faults.inject(Fault([.synchronizeData], .once))
         let syncsBefore = failing.faults.operationCount(of: .synchronizeData)
         gate.open()
@@ -152,7 +152,8 @@ struct IOErrorTests {
             let append = Task { try await journal.append(FaultSupport.record("fails", size: 100)) }
             while !gate.isHolding { try await Task.sleep(for: .milliseconds(1)) }
             let cursor = Task { try await journal.setCursor(named: "reader", to: failing.acknowledged[4].offset) }
-            try await Task.sleep(for: .milliseconds(50))  // let the cursor write queue on the journal's thread
+            // The cursor write queued on the journal's thread behind the held fsync.
+            while journal.queuedWork < 1 { try await Task.sleep(for: .milliseconds(1)) }
             gate.open(failingWith: .ioError)
             let appendError = await FaultSupport.error { _ = try await append.value }
             #expect(FaultSupport.isFailed(appendError), "append: \(String(describing: appendError))")
