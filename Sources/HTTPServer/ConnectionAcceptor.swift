@@ -88,7 +88,7 @@ final class ConnectionAcceptor: @unchecked Sendable {
     func start(daemon: OpaquePointer) {
         self.daemon = daemon
         guard let handle = ServerThread.start(named: "stele-accept", { self.run() }) else {
-            preconditionFailure("cannot start the accepting thread: errno \(errno)")
+            preconditionFailure("cannot start the accepting thread")
         }
         thread = handle
     }

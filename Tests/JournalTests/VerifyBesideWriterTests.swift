@@ -23,7 +23,7 @@ struct VerifyBesideWriterTests {
             let done = DispatchSemaphore(value: 0)
             Task {
                 _ = try? await journal.append(Fixtures.json(#"{"late":true}"#))
-                try? await journal.setCursor(named: "consumer", to: journal.bounds.end)
+                _ = try? await journal.setCursor(named: "consumer", to: journal.bounds.end)
                 done.signal()
             }
             done.wait()

@@ -86,9 +86,9 @@ package final class DurableEndNotifier: Sendable {
     /// Ends `wait` now, answered with whether records exist past its offset
     /// (as a timeout would be); nothing when it was answered already.
     package func cancel(_ wait: RecordWait) {
-        let waiter: Waiter? = state.withLock { $0.waiters.removeValue(forKey: wait.id) }
+        let (waiter, end) = state.withLock { ($0.waiters.removeValue(forKey: wait.id), $0.end) }
         guard let waiter else { return }
-        waiter.answer(state.withLock { $0.end > waiter.threshold })
+        waiter.answer(end > waiter.threshold)
     }
 
     /// Answers waiter `id` with false, unless it was answered already (then

@@ -67,14 +67,10 @@ struct RepairPlan {
     private func verifySealed(base: UInt64, nextBase: UInt64) throws(JournalError) {
         let file = try open(directory.segment(base: base), base: base)
         let size = try io("stat", file.path) { () throws(Errno) in try fileSystem.size(of: file.handle) }
-        var header = [UInt8](repeating: 0, count: SegmentHeader.size)
-        let got = try io("read", file.path) { () throws(Errno) in
-            try fileSystem.read(file.handle, count: SegmentHeader.size, at: 0, into: &header)
-        }
-        let decoded = header.withUnsafeBytes { SegmentHeader.decode($0) }
-        guard got == SegmentHeader.size, case .success(let found) = decoded, found.baseOffset == base else {
+        if let defect = try file.headerDefect(size: size) {
             throw .corruption(Corruption(
-                file: file.name, offset: nil, reason: "bad segment header before the cut at \(offset); cut at or before \(base)"))
+                file: file.name, offset: nil,
+                reason: "bad segment header (\(defect)) before the cut at \(offset); cut at or before \(base)"))
         }
         let scanner = SegmentScanner(segment: file, fileSize: size)
         let scan = try scanner.scan(from: base)

@@ -79,7 +79,7 @@ package struct RecoveryPlanner {
             do { size = try fileSystem.size(of: file.handle) } catch {
                 throw .io(operation: "stat", path: path.string, errno: error)
             }
-            guard let defect = try headerDefect(of: file, size: size) else {
+            guard let defect = try file.headerDefect(size: size) else {
                 opened.append((file, size))
                 continue
             }
@@ -148,24 +148,6 @@ package struct RecoveryPlanner {
         }
     }
 
-    /// Why the file's header is not a valid header for its name, or nil.
-    private func headerDefect(of file: SegmentFile, size: Int64) throws(JournalError) -> String? {
-        guard size >= Int64(SegmentHeader.size) else { return "file is \(size) bytes, shorter than its header" }
-        var bytes = [UInt8](repeating: 0, count: SegmentHeader.size)
-        let got: Int
-        do {
-            got = try fileSystem.read(file.handle, count: SegmentHeader.size, at: 0, into: &bytes)
-        } catch {
-            throw .io(operation: "read", path: file.path.string, errno: error)
-        }
-        guard got == SegmentHeader.size else { return "short header read" }
-        switch bytes.withUnsafeBytes({ SegmentHeader.decode($0) }) {
-        case .failure(let defect): return "\(defect)"
-        case .success(let header) where header.baseOffset != file.base:
-            return "header base \(header.baseOffset) does not match the file name"
-        case .success: return nil
-        }
-    }
 
     /// Verifies each segment's records; segments are independent, so the two cores share them.
     private func scanInParallel(_ segments: [(file: SegmentFile, size: Int64)]) throws(JournalError) -> [SegmentScan] {

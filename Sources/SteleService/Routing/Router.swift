@@ -5,22 +5,6 @@ package enum Router {
     private enum Resource {
         case records, record(String), cursors, cursor(String), segments, cleanup, journal, health, readiness, metrics
 
-        /// The path template metrics label requests by.
-        var route: String {
-            switch self {
-            case .records: "/v1/records"
-            case .record: "/v1/records/{offset}"
-            case .cursors: "/v1/cursors"
-            case .cursor: "/v1/cursors/{name}"
-            case .segments: "/v1/segments"
-            case .cleanup: "/v1/segments/cleanup"
-            case .journal: "/v1/journal"
-            case .health: "/healthz"
-            case .readiness: "/readyz"
-            case .metrics: "/metrics"
-            }
-        }
-
         var methods: [String] {
             switch self {
             case .records: ["GET", "HEAD", "POST"]
@@ -34,7 +18,9 @@ package enum Router {
     /// The route template of the resource at `path`, whatever the method
     /// (a 405 is counted under its resource); nil when there is none (404).
     package static func route(of path: String) -> String? {
-        resource(at: path)?.route
+        // Every operation on a resource has its route (``Operation/route``): ask with one it answers.
+        guard let resource = resource(at: path) else { return nil }
+        return (try? resolve(method: resource.methods[0], path: path).get())?.route
     }
 
     package static func resolve(method: String, path: String) -> Result<Operation, Problem> {
