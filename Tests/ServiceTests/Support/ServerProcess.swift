@@ -144,8 +144,9 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let probe = client(timeout: .seconds(5))
-            if let response = try? await probe.request("GET", "/readyz"), response.status == 200 { return }
+            let response = try? await probe.request("GET", "/readyz")
             await probe.close()
+            if response?.status == 200 { return }
             if let ended = process.termination {
                 throw StartFailure(reason: "ended (\(ended)) before ready", standardError: standardError)
             }
