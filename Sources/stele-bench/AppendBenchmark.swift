@@ -28,19 +28,21 @@ enum AppendBenchmark {
     /// it), and an fdatasync into space that was never written costs more.
     static func run(
         directory: String, durability: Durability, appenders: Int, seconds: Double, prepareSpareSegments: Bool = true,
+        preallocateSegments: Bool = true,
         warm: Bool = true, maximumIdleSpin: Duration? = nil
     ) async throws -> Figure {
         let path = FilePath(directory).appending("append-\(durability.rawValue)-\(appenders)")
         removeTree(path.string)
         var options = JournalOptions(durability: durability)
         options.prepareSpareSegments = prepareSpareSegments
+        options.preallocateSegments = preallocateSegments
         if let maximumIdleSpin { options.maximumIdleSpin = maximumIdleSpin }
         let fsyncTimes = Mutex<[Double]>([])
         options.commitObserver = { event in
             fsyncTimes.withLock { $0.append(Statistics.seconds(event.fsyncDuration) * 1e6) }
         }
         let journal = try await Journal.open(at: path, options: options, logger: quietLogger)
-        if warm, prepareSpareSegments { try await warmUp(journal) }
+        if warm, prepareSpareSegments, preallocateSegments { try await warmUp(journal) }
         fsyncTimes.withLock { $0.removeAll() }
         let before = await journal.statistics()
         let clock = ContinuousClock()

@@ -36,6 +36,9 @@ struct BenchmarkOptions: ParsableCommand {
     @Flag(name: .customLong("no-spare"), help: "Write no segment ahead of use, to see what that costs.")
     var noSpare = false
 
+    @Flag(name: .customLong("no-preallocate"), help: "Allocate no segment space ahead: every write grows the file.")
+    var noPreallocate = false
+
     @Flag(help: "Time a new journal from its first append, in its first segment, which is not a prepared one.")
     var cold = false
 

@@ -44,7 +44,8 @@ if options.sections.contains("append") {
                 let preallocated = DiskBenchmark.run(directory: options.directory, preallocated: true, seconds: loopSeconds).rate
                 let figure = try await AppendBenchmark.run(
                     directory: options.directory, durability: durability, appenders: appenders, seconds: options.effectiveSeconds,
-                    prepareSpareSegments: options.prepareSpareSegments, warm: !options.cold,
+                    prepareSpareSegments: options.prepareSpareSegments,
+                    preallocateSegments: !options.noPreallocate, warm: !options.cold,
                     maximumIdleSpin: options.idleSpinMicroseconds.map { .microseconds($0) })
                 figures.append(figure)
                 toGrowing.append(figure.rate / growing)
