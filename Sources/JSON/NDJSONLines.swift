@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The lines of an `application/x-ndjson` body, each meant to be one JSON value.
 ///
 /// A line ends at `\n`, or at the end of the body; a `\r` just before either is
@@ -83,30 +89,60 @@ package enum NDJSONLines {
     }
 
     /// How a batch is too big, found by splitting it alone, before any line is parsed.
-    package enum Excess: Equatable, Sendable {
+    package enum Excess: Error, Equatable, Sendable {
         /// More non-empty lines than allowed (counting stopped one past the limit).
         case tooManyLines
         /// A line longer than allowed: its 1-based number and its length in bytes.
         case lineTooLong(line: Int, bytes: Int)
     }
 
-    /// The first way `body` holds more than `maximumLines` non-empty lines or a
-    /// line of more than `maximumLineBytes`, or nil. It only looks for line
-    /// ends, so a batch that is refused anyway costs no parsing.
-    package static func excess(in body: [UInt8], maximumLines: Int, maximumLineBytes: Int) -> Excess? {
+    /// A non-empty line: its byte range in the body, without its line
+    /// ending, and its 1-based number (counting skipped empty lines).
+    package struct Line: Equatable, Sendable {
+        package let range: Range<Int>
+        package let number: Int
+
+        package init(range: Range<Int>, number: Int) {
+            self.range = range
+            self.number = number
+        }
+    }
+
+    /// The non-empty lines of `body`, or the first way it holds more than
+    /// `maximumLines` of them or a line of more than `maximumLineBytes`. It
+    /// only looks for line ends, so a batch that is refused anyway costs no
+    /// parsing; ``firstInvalid(_:in:maximumDepth:)`` then parses the lines.
+    package static func split(_ body: [UInt8], maximumLines: Int, maximumLineBytes: Int) -> Result<[Line], Excess> {
         body.withUnsafeBytes { bytes in
-            var count = 0
+            var lines: [Line] = []
             var found: Excess?
-            forEachLine(in: bytes) { range, line in
-                count += 1
+            forEachLine(in: bytes) { range, number in
                 if range.count > maximumLineBytes {
-                    found = .lineTooLong(line: line, bytes: range.count)
-                } else if count > maximumLines {
+                    found = .lineTooLong(line: number, bytes: range.count)
+                } else if lines.count == maximumLines {
                     found = .tooManyLines
+                } else {
+                    lines.append(Line(range: range, number: number))
                 }
                 return found == nil
             }
-            return found
+            if let found { return .failure(found) }
+            return .success(lines)
+        }
+    }
+
+    /// The first of `lines` (from ``split(_:maximumLines:maximumLineBytes:)``
+    /// of `body`) that ``JSONValidation/validate(_:maximumDepth:)`` refuses, or nil.
+    package static func firstInvalid(
+        _ lines: [Line], in body: [UInt8], maximumDepth: Int = JSONValidation.defaultMaximumDepth
+    ) -> Failure? {
+        body.withUnsafeBytes { bytes in
+            for (index, line) in lines.enumerated() {
+                if let problem = JSONValidation.validate(UnsafeRawBufferPointer(rebasing: bytes[line.range]), maximumDepth: maximumDepth) {
+                    return Failure(line: line.number, index: index, failure: problem)
+                }
+            }
+            return nil
         }
     }
 
@@ -115,8 +151,11 @@ package enum NDJSONLines {
     private static func forEachLine(in bytes: UnsafeRawBufferPointer, _ visit: (Range<Int>, Int) -> Bool) {
         var start = 0
         var line = 1
+        guard let base = bytes.baseAddress else { return }
         while start < bytes.count {
-            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            // memchr: the C library's vectorised search, several times faster than a byte loop.
+            let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                .map { UnsafeRawPointer($0) - base } ?? bytes.count
             var end = newline
             if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
             if end > start && !visit(start..<end, line) { return }

@@ -99,4 +99,34 @@ import Testing
         let body = Array(String(repeating: record + "\n", count: 10_000).utf8)
         #expect(try NDJSONLines.validatedRanges(in: body).count == 10_000)
     }
+
+    @Test func split_givesEachNonEmptyLineWithItsNumber() {
+        let split = NDJSONLines.split(Array("a\n\nbc\r\n\r\nd".utf8), maximumLines: 10, maximumLineBytes: 10)
+        #expect(split == .success([
+            NDJSONLines.Line(range: 0..<1, number: 1), NDJSONLines.Line(range: 3..<5, number: 3),
+            NDJSONLines.Line(range: 9..<10, number: 5),
+        ]))
+        #expect(split.map { $0.map(\.range) } == .success(NDJSONLines.ranges(in: Array("a\n\nbc\r\n\r\nd".utf8))))
+    }
+
+    @Test func split_refusesOneLineMoreThanAllowed_butNotEmptyLines() {
+        let three = Array("1\n\n2\n\n3\n\n".utf8)
+        #expect((try? NDJSONLines.split(three, maximumLines: 3, maximumLineBytes: 10).get())?.count == 3)
+        #expect(NDJSONLines.split(three, maximumLines: 2, maximumLineBytes: 10) == .failure(.tooManyLines))
+    }
+
+    @Test func split_namesTheFirstLineTooLong_beforeCountingIt() {
+        let body = Array("12\n\n12345\n123456\n".utf8)
+        #expect(NDJSONLines.split(body, maximumLines: 10, maximumLineBytes: 4) == .failure(.lineTooLong(line: 3, bytes: 5)))
+        // A line both too long and one too many is refused for its length, as before any count.
+        #expect(NDJSONLines.split(body, maximumLines: 1, maximumLineBytes: 4) == .failure(.lineTooLong(line: 3, bytes: 5)))
+    }
+
+    @Test func firstInvalid_isTheFailureValidateFinds() throws {
+        for text in ["{}\n\n[1]\n{\"a\":}\n2\n", "1\n   \n2\n", "1\n{} {}\n", "[[[1]]]\n", "1\n2\n"] {
+            let body = Array(text.utf8)
+            let lines = try NDJSONLines.split(body, maximumLines: 100, maximumLineBytes: 100).get()
+            #expect(NDJSONLines.firstInvalid(lines, in: body, maximumDepth: 2) == NDJSONLines.validate(body, maximumDepth: 2), "\(text)")
+        }
+    }
 }

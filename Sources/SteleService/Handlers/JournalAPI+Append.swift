@@ -46,27 +46,25 @@ extension JournalAPI {
             }
             return .success([AppendRecord(payload: body, isJSON: true)])
         case .ndjson:
-            switch NDJSONLines.excess(in: body, maximumLines: limits.maximumBatchRecords, maximumLineBytes: maximumPayload) {
-            case .tooManyLines?:
+            let lines: [NDJSONLines.Line]
+            switch NDJSONLines.split(body, maximumLines: limits.maximumBatchRecords, maximumLineBytes: maximumPayload) {
+            case .failure(.tooManyLines):
                 return .failure(Problem(
                     .tooManyRecords, "the batch holds more than \(limits.maximumBatchRecords) records",
                     members: [("limit", .integer(UInt64(limits.maximumBatchRecords)))]))
-            case .lineTooLong(let line, let bytes)?:
+            case .failure(.lineTooLong(let line, let bytes)):
                 let size = JournalError.payloadTooLarge(size: bytes, limit: maximumPayload)
                 return .failure(Problem(
                     .recordTooLarge, "line \(line): \(size)",
                     members: [("limit", .integer(UInt64(maximumPayload))), ("line", .integer(UInt64(line)))]))
-            case nil:
-                break
+            case .success(let split):
+                lines = split
             }
-            let lines: [Range<Int>]
-            do {
-                lines = try NDJSONLines.validatedRanges(in: body, maximumDepth: limits.maximumJSONDepth)
-            } catch {
-                return .failure(Self.malformed(error.failure, line: error.line))
+            if let failure = NDJSONLines.firstInvalid(lines, in: body, maximumDepth: limits.maximumJSONDepth) {
+                return .failure(Self.malformed(failure.failure, line: failure.line))
             }
             guard !lines.isEmpty else { return .failure(Problem(.emptyBatch, "the batch holds no records")) }
-            return .success(lines.map { AppendRecord(payload: Array(body[$0]), isJSON: true) })
+            return .success(lines.map { AppendRecord(payload: Array(body[$0.range]), isJSON: true) })
         case .octetStream:
             guard !body.isEmpty else { return .failure(Problem(.emptyPayload, "the request body is empty")) }
             return .success([AppendRecord(payload: body, isJSON: false)])
