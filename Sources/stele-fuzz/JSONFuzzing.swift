@@ -94,6 +94,20 @@ enum JSONFuzzing {
             require(refusal.line >= refusal.index + 1, "line \(refusal.line) for index \(refusal.index)")
             require(NDJSONLines.validate(bytes, maximumDepth: depth) == refusal, "validate and validatedRanges disagree")
         }
+        // The service's path: split with limits, then parse the lines.
+        let longest = lines.map(\.count).max() ?? 0
+        switch NDJSONLines.split(bytes, maximumLines: lines.count, maximumLineBytes: max(longest, 1)) {
+        case .success(let split):
+            require(split.map(\.range) == lines, "split's lines differ from the batch's lines")
+            require(NDJSONLines.firstInvalid(split, in: bytes, maximumDepth: depth) == NDJSONLines.validate(bytes, maximumDepth: depth),
+                    "firstInvalid and validate disagree")
+        case .failure(let excess):
+            fail("a batch split within its own limits was refused: \(excess)")
+        }
+        if !lines.isEmpty {
+            let fewer = NDJSONLines.split(bytes, maximumLines: lines.count - 1, maximumLineBytes: max(longest, 1))
+            require(fewer == .failure(.tooManyLines), "one line more than allowed: \(fewer)")
+        }
     }
 
     /// The escaper that writes strings into responses (problem details, cursor names).
