@@ -26,12 +26,7 @@ package enum NDJSONLines {
     /// The byte ranges of the non-empty lines of `body`, in order, without their
     /// line endings.
     package static func ranges(in body: UnsafeRawBufferPointer) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        forEachLine(in: body) { range, _ in
-            ranges.append(range)
-            return true
-        }
-        return ranges
+        allLines(of: body).map(\.range)
     }
 
     /// The byte ranges of the non-empty lines of `body`.
@@ -73,19 +68,19 @@ package enum NDJSONLines {
     private static func splitAndValidate(
         _ body: UnsafeRawBufferPointer, maximumDepth: Int
     ) -> Result<[Range<Int>], Failure> {
-        var ranges: [Range<Int>] = []
-        var failure: Failure?
-        forEachLine(in: body) { range, line in
-            let bytes = UnsafeRawBufferPointer(rebasing: body[range])
-            if let problem = JSONValidation.validate(bytes, maximumDepth: maximumDepth) {
-                failure = Failure(line: line, index: ranges.count, failure: problem)
-                return false
-            }
-            ranges.append(range)
+        let lines = allLines(of: body)
+        if let failure = firstInvalid(lines, in: body, maximumDepth: maximumDepth) { return .failure(failure) }
+        return .success(lines.map(\.range))
+    }
+
+    /// Every non-empty line of `body`, with no limit.
+    private static func allLines(of body: UnsafeRawBufferPointer) -> [Line] {
+        var lines: [Line] = []
+        forEachLine(in: body) { range, number in
+            lines.append(Line(range: range, number: number))
             return true
         }
-        if let failure { return .failure(failure) }
-        return .success(ranges)
+        return lines
     }
 
     /// How a batch is too big, found by splitting it alone, before any line is parsed.
@@ -136,14 +131,16 @@ package enum NDJSONLines {
     package static func firstInvalid(
         _ lines: [Line], in body: [UInt8], maximumDepth: Int = JSONValidation.defaultMaximumDepth
     ) -> Failure? {
-        body.withUnsafeBytes { bytes in
-            for (index, line) in lines.enumerated() {
-                if let problem = JSONValidation.validate(UnsafeRawBufferPointer(rebasing: bytes[line.range]), maximumDepth: maximumDepth) {
-                    return Failure(line: line.number, index: index, failure: problem)
-                }
+        body.withUnsafeBytes { firstInvalid(lines, in: $0, maximumDepth: maximumDepth) }
+    }
+
+    private static func firstInvalid(_ lines: [Line], in body: UnsafeRawBufferPointer, maximumDepth: Int) -> Failure? {
+        for (index, line) in lines.enumerated() {
+            if let problem = JSONValidation.validate(UnsafeRawBufferPointer(rebasing: body[line.range]), maximumDepth: maximumDepth) {
+                return Failure(line: line.number, index: index, failure: problem)
             }
-            return nil
         }
+        return nil
     }
 
     /// Calls `visit` with the range and 1-based line number of each non-empty

@@ -148,7 +148,6 @@ package struct RecoveryPlanner {
         }
     }
 
-
     /// Verifies each segment's records; segments are independent, so the two cores share them.
     private func scanInParallel(_ segments: [(file: SegmentFile, size: Int64)]) throws(JournalError) -> [SegmentScan] {
         let results = Mutex([Result<SegmentScan, JournalError>?](repeating: nil, count: segments.count))
