@@ -130,13 +130,14 @@ extension HTTPServer {
     }
 }
 
-/// Sends `response` on `connection`; libmicrohttpd copies the body.
+/// Sends `response` on `connection`; libmicrohttpd copies the body (once
+/// for all the connections a shared response goes to).
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-    let made = response.body.withUnsafeBytes { body in
-        MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
+    if let shared = response.shared {
+        guard let object = shared.object(for: response) else { return .NO }
+        return MHD_queue_response(connection, UInt32(response.status), object)
     }
-    guard let made else { return .NO }
-    for header in response.headers { _ = MHD_add_response_header(made, header.name, header.value) }
+    guard let made = makeResponseObject(response) else { return .NO }
     let result = MHD_queue_response(connection, UInt32(response.status), made)
     MHD_destroy_response(made)
     return result

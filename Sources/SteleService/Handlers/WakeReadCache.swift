@@ -26,23 +26,30 @@ final class WakeReadCache: Sendable {
     func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)?) -> HTTPResponse? {
         if let hit = cached(key) { return hit }
         guard let made = render() else { return nil }
-        keep(made, for: key)
-        return made.response
+        return keep(made, for: key)
     }
 
     /// The cached response for `key`, or the one `render` makes, which always makes one.
     func response(for key: Key, render: () -> (response: HTTPResponse, end: UInt64?)) -> HTTPResponse {
         if let hit = cached(key) { return hit }
-        let made = render()
-        keep(made, for: key)
-        return made.response
+        return keep(render(), for: key)
     }
 
     private func cached(_ key: Key) -> HTTPResponse? {
         last.withLock { $0?.key == key ? $0?.response : nil }
     }
 
-    private func keep(_ made: (response: HTTPResponse, end: UInt64?), for key: Key) {
-        if made.end == key.end { last.withLock { $0 = (key, made.response) } }
+    /// Keeps `made` when it answers exactly `key`, marked to be sent as one
+    /// libmicrohttpd response object to every reader that gets it (the body
+    /// copied once, not once per reader); returns what to send.
+    private func keep(_ made: (response: HTTPResponse, end: UInt64?), for key: Key) -> HTTPResponse {
+        guard made.end == key.end else { return made.response }
+        return last.withLock { last in
+            // Another reader may have kept the same answer meanwhile: share that one.
+            if let kept = last, kept.key == key { return kept.response }
+            let shared = made.response.sharedOnce()
+            last = (key, shared)
+            return shared
+        }
     }
 }
