@@ -11,7 +11,13 @@ import Synchronization
 /// A response's header fields must not change once it is queued: the box is
 /// made from a finished ``HTTPResponse`` and only ever read.
 package final class SharedResponse: Sendable {
-    private let made = Mutex<UnsafeSendablePointer?>(nil)
+    /// The response object, crossing threads inside the lock: libmicrohttpd
+    /// locks a response itself while queueing it.
+    private struct Made: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    private let made = Mutex<Made?>(nil)
 
     package init() {}
 
@@ -21,7 +27,7 @@ package final class SharedResponse: Sendable {
         made.withLock { made in
             if let made { return made.pointer }
             guard let object = makeResponseObject(response) else { return nil }
-            made = UnsafeSendablePointer(pointer: object)
+            made = Made(pointer: object)
             return object
         }
     }
@@ -29,12 +35,6 @@ package final class SharedResponse: Sendable {
     deinit {
         if let object = made.withLock({ $0 }) { MHD_destroy_response(object.pointer) }
     }
-}
-
-/// A response object crossing threads inside ``SharedResponse``'s lock:
-/// libmicrohttpd locks a response itself while queueing it.
-struct UnsafeSendablePointer: @unchecked Sendable {
-    let pointer: OpaquePointer
 }
 
 /// A libmicrohttpd response holding a copy of `response`'s body and its
