@@ -14,7 +14,7 @@
 #
 # Env: RUNS=3 DUR=10 (seconds per wrk run)  QUICK=1 (RUNS=1 DUR=5)  PEERS=1|0
 #      CONNS="1 16 64 256"  LEVELS="immediate group"  BATCH_LEVELS="group"
-#      SECTIONS="append batch read fanout memory peers"  WAIT_QUIET=SECONDS WAIT_QUIET_TOTAL=900  FANOUT_READERS=1000 FANOUT_ROUNDS=7
+#      SECTIONS="append batch read fanout memory peers"  WAIT_QUIET=SECONDS WAIT_QUIET_TOTAL=900  FANOUT_READERS=1000 FANOUT_ROUNDS=21
 #      IDLE_CONNS=10000  STELE_BIN=path (default .build/release/stele, built if missing)
 #      STELE_REV=text (what the binary was built from, for the header; default: git HEAD here)
 #      PROFILE=perf|strace  also profile the server during one group@64 and one immediate@256
@@ -35,7 +35,7 @@ LEVELS=${LEVELS:-"immediate group"}
 BATCH_LEVELS=${BATCH_LEVELS:-"group"}
 SECTIONS=${SECTIONS:-"append batch read fanout memory peers"}
 FANOUT_READERS=${FANOUT_READERS:-1000}
-FANOUT_ROUNDS=${FANOUT_ROUNDS:-7}
+FANOUT_ROUNDS=${FANOUT_ROUNDS:-21}
 FANOUT_DURABILITY=${FANOUT_DURABILITY:-immediate}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 PROFILE=${PROFILE:-}
