@@ -15,12 +15,13 @@ package struct HTTPResponse: Sendable {
     }
 
     /// This response, marked so that every connection it is sent on shares
-    /// one libmicrohttpd response object (one copy of the body), for an
-    /// answer many clients get at once. Changing a copy's status, header
-    /// fields or body afterwards drops the mark from that copy.
+    /// one libmicrohttpd response object (one copy of the body, made now),
+    /// for an answer many clients get at once; unmarked when the object
+    /// cannot be made. Changing a copy's status, header fields or body
+    /// afterwards drops the mark from that copy.
     package func sharedOnce() -> HTTPResponse {
         var copy = self
-        copy.shared = SharedResponse()
+        copy.shared = SharedResponse(self)
         return copy
     }
 }

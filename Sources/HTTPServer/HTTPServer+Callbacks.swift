@@ -133,10 +133,7 @@ extension HTTPServer {
 /// Sends `response` on `connection`; libmicrohttpd copies the body (once
 /// for all the connections a shared response goes to).
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-    if let shared = response.shared {
-        guard let object = shared.object(for: response) else { return .NO }
-        return MHD_queue_response(connection, UInt32(response.status), object)
-    }
+    if let shared = response.shared { return MHD_queue_response(connection, UInt32(response.status), shared.object) }
     guard let made = makeResponseObject(response) else { return .NO }
     let result = MHD_queue_response(connection, UInt32(response.status), made)
     MHD_destroy_response(made)

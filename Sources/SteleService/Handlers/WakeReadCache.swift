@@ -44,10 +44,11 @@ final class WakeReadCache: Sendable {
     /// copied once, not once per reader); returns what to send.
     private func keep(_ made: (response: HTTPResponse, end: UInt64?), for key: Key) -> HTTPResponse {
         guard made.end == key.end else { return made.response }
+        // Made outside the lock: the body is copied once here.
+        let shared = made.response.sharedOnce()
         return last.withLock { last in
             // Another reader may have kept the same answer meanwhile: share that one.
             if let kept = last, kept.key == key { return kept.response }
-            let shared = made.response.sharedOnce()
             last = (key, shared)
             return shared
         }
