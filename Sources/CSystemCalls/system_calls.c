@@ -64,9 +64,13 @@ int stele_watch_peer_close(int epoll, int fd, uint64_t token) {
 }
 
 int stele_wait_tokens(int epoll, uint64_t *tokens, int capacity) {
+    return stele_wait_tokens_within(epoll, tokens, capacity, -1);
+}
+
+int stele_wait_tokens_within(int epoll, uint64_t *tokens, int capacity, int timeout_ms) {
     struct epoll_event events[64];
     if (capacity > 64) capacity = 64;
-    int count = epoll_wait(epoll, events, capacity, -1);
+    int count = epoll_wait(epoll, events, capacity, timeout_ms);
     for (int index = 0; index < count; index++) tokens[index] = events[index].data.u64;
     return count;
 }

@@ -4,15 +4,17 @@ import Glibc
 import Synchronization
 
 /// The listening socket, and a thread of its own that accepts connections on
-/// it and hands each to libmicrohttpd (`MHD_add_connection`).
+/// it and hands each to libmicrohttpd (`MHD_add_connection`), either to the
+/// daemon with its own polling threads or through one of Stele's
+/// ``PollingLoop``s to that loop's daemon.
 ///
 /// When libmicrohttpd accepts by itself, every polling thread of its pool
 /// watches the listening socket and the first to wake takes what is waiting:
 /// 64 connections opened at once landed 56 on one thread and 8 on the other,
 /// so one core served seven eighths of the load while the other idled.
 /// `MHD_add_connection` instead places each connection on a pool thread by
-/// its descriptor number, which spreads them evenly. The per-address limit
-/// and TLS apply to added connections as to accepted ones.
+/// its descriptor number, which spreads them evenly, and the polling loops
+/// are chosen the same way. TLS applies to added connections as to accepted ones.
 ///
 /// The connection limit is kept here, not by libmicrohttpd: 0.9.75 checks an
 /// added connection against it only later, on the polling thread ("Failed to
@@ -22,9 +24,19 @@ import Synchronization
 /// limit of 50; its per-address refusals do not do this). So this counts
 /// the connections it hands over until libmicrohttpd reports them closed,
 /// closes any beyond the limit itself, and the daemon's own limit is set so
-/// high that it is never reached.
+/// high that it is never reached. The per-address limit is kept here too:
+/// with one daemon per polling loop, each daemon's own count would see only
+/// its share of a client's connections.
 final class ConnectionAcceptor: @unchecked Sendable {
-    // @unchecked: `daemon` and `thread` are set before the thread starts and
+    /// Where accepted connections go.
+    enum Destination {
+        /// A daemon with its own polling threads.
+        case daemon(OpaquePointer)
+        /// Polling loops, chosen by descriptor number.
+        case loops([PollingLoop])
+    }
+
+    // @unchecked: `destination` and `thread` are set before the thread starts and
     // read by `stop()` after it has been joined; the refusal log's two
     // counters are the thread's alone; the descriptors never change.
     private let listener: Int32
@@ -34,21 +46,30 @@ final class ConnectionAcceptor: @unchecked Sendable {
     private let wakeup: Int32
     /// Set by the first ``stop()``.
     private let stopped = Atomic(false)
-    private var daemon: OpaquePointer?
+    private var destination: Destination?
     private var thread: pthread_t?
     private let log: (String) -> Void
     /// Connections open at once, at most.
     private let limit: Int
     /// Connections handed to libmicrohttpd and not yet closed.
     private let admitted = Atomic<Int>(0)
+    /// Connections open at once from one client address, at most (0: no limit).
+    let perAddressLimit: Int
+    /// Connections open now by client address (only with a per-address limit).
+    private let perAddress = Mutex([ClientAddress: Int]())
     /// Connections refused at the limit since the last log line about it (thread only).
     private var refusedSinceLog = 0
+    private var refusedForAddressSinceLog = 0
     private var lastRefusalLog: ContinuousClock.Instant?
+    private var lastAddressRefusalLog: ContinuousClock.Instant?
 
     /// Binds and listens on `address`. Nothing is accepted before ``start(daemon:)``.
-    init(address: SocketAddress, limit: Int, log: @escaping (String) -> Void) throws(HTTPServerError) {
+    init(
+        address: SocketAddress, limit: Int, perAddressLimit: Int, log: @escaping (String) -> Void
+    ) throws(HTTPServerError) {
         self.log = log
         self.limit = limit
+        self.perAddressLimit = perAddressLimit
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let descriptor = socket(family, socketType, 0)
@@ -83,19 +104,46 @@ final class ConnectionAcceptor: @unchecked Sendable {
         close(wakeup)
     }
 
-    /// Starts accepting into `daemon`, which must run without a listening
-    /// socket of its own (`MHD_USE_NO_LISTEN_SOCKET`) and with `MHD_USE_ITC`.
-    func start(daemon: OpaquePointer) {
-        self.daemon = daemon
+    /// Starts accepting into `destination`, whose daemons must run without a
+    /// listening socket of their own (`MHD_USE_NO_LISTEN_SOCKET`) and with `MHD_USE_ITC`.
+    func start(into destination: Destination) {
+        self.destination = destination
         guard let handle = ServerThread.start(named: "stele-accept", { self.run() }) else {
             preconditionFailure("cannot start the accepting thread")
         }
         thread = handle
     }
 
-    /// libmicrohttpd closed a connection (any thread).
-    func connectionClosed() {
+    /// libmicrohttpd is closing `connection` (any thread).
+    func connectionClosed(_ connection: OpaquePointer) {
         admitted.subtract(1, ordering: .relaxed)
+        if perAddressLimit > 0 { release(stele_mhd_client_address(connection).flatMap(ClientAddress.init)) }
+    }
+
+    /// A connection counted at accept never opened: libmicrohttpd refused it
+    /// (and closed its socket).
+    func connectionRefused(_ client: ClientAddress?) {
+        admitted.subtract(1, ordering: .relaxed)
+        if perAddressLimit > 0 { release(client) }
+    }
+
+    private func release(_ client: ClientAddress?) {
+        guard let client else { return }
+        perAddress.withLock { open in
+            guard let count = open[client] else { return }
+            open[client] = count > 1 ? count - 1 : nil
+        }
+    }
+
+    /// Counts a connection from `client`, unless it already has as many as allowed.
+    private func admit(_ client: ClientAddress?) -> Bool {
+        guard perAddressLimit > 0, let client else { return true }
+        return perAddress.withLock { open in
+            let count = open[client, default: 0]
+            guard count < perAddressLimit else { return false }
+            open[client] = count + 1
+            return true
+        }
     }
 
     /// Stops accepting and closes the listening socket; connections already
@@ -124,7 +172,7 @@ final class ConnectionAcceptor: @unchecked Sendable {
 
     /// Accepts until none is waiting.
     private func acceptWaiting() {
-        guard let daemon else { return }
+        guard let destination else { return }
         while true {
             var peer = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -154,12 +202,27 @@ final class ConnectionAcceptor: @unchecked Sendable {
                 noteRefusal()
                 continue
             }
-            // libmicrohttpd owns the socket from here, and closes it itself when
-            // it refuses it (the per-address limit) — then it never opened.
-            let added = withUnsafeMutablePointer(to: &peer) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, accepted, $0, length) }
+            let client = perAddressLimit > 0
+                ? withUnsafePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ClientAddress($0) } }
+                : nil
+            guard admit(client) else {
+                admitted.subtract(1, ordering: .relaxed)
+                close(accepted)
+                noteAddressRefusal()
+                continue
             }
-            if added != .YES { admitted.subtract(1, ordering: .relaxed) }
+            switch destination {
+            case .daemon(let daemon):
+                // libmicrohttpd owns the socket from here, and closes it itself
+                // when it refuses it — then it never opened.
+                let added = withUnsafeMutablePointer(to: &peer) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MHD_add_connection(daemon, accepted, $0, length) }
+                }
+                if added != .YES { connectionRefused(client) }
+            case .loops(let loops):
+                loops[Int(accepted) % loops.count].add(
+                    PollingLoop.Arrival(socket: accepted, address: peer, length: length, client: client))
+            }
         }
     }
 
@@ -171,6 +234,16 @@ final class ConnectionAcceptor: @unchecked Sendable {
         log("connection limit (\(limit)) reached: closed \(refusedSinceLog) new connection(s)")
         refusedSinceLog = 0
         lastRefusalLog = now
+    }
+
+    /// Logs refusals at the per-address limit, at most once a second.
+    private func noteAddressRefusal() {
+        refusedForAddressSinceLog += 1
+        let now = ContinuousClock.now
+        if let last = lastAddressRefusalLog, now - last < .seconds(1) { return }
+        log("per-address connection limit (\(perAddressLimit)) reached: closed \(refusedForAddressSinceLog) new connection(s)")
+        refusedForAddressSinceLog = 0
+        lastAddressRefusalLog = now
     }
 
     private static func lastError(_ call: String) -> String {

@@ -109,7 +109,7 @@ let requestCompleted: MHD_RequestCompletedCallback = { context, connection, requ
 let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, _, event in
     guard let context, let connection else { return }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
-    if event == .CONNECTION_NOTIFY_CLOSED { server.acceptor.connectionClosed() }
+    if event == .CONNECTION_NOTIFY_CLOSED { server.acceptor.connectionClosed(connection) }
     guard let deadlines = server.deadlines else { return }
     let socket = stele_mhd_connection_socket(connection)
     switch event {

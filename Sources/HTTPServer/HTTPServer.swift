@@ -2,9 +2,11 @@ import CMicroHTTPD
 import Glibc
 import Synchronization
 
-/// An HTTP server on libmicrohttpd, running its own polling threads and
-/// handing each complete request to an ``HTTPHandler``. It owns the daemon
-/// and stops it in ``stop()`` (or `deinit`).
+/// An HTTP server on libmicrohttpd, handing each complete request to an
+/// ``HTTPHandler``. With `epoll` it runs one daemon per polling thread, each
+/// driven by a ``PollingLoop``; with `poll`, one daemon with libmicrohttpd's
+/// own pool of polling threads. It owns the daemons and stops them in
+/// ``stop()`` (or `deinit`).
 package final class HTTPServer: Sendable {
     let handler: any HTTPHandler
     /// Requests that have been accepted and not yet answered and sent.
@@ -20,7 +22,11 @@ package final class HTTPServer: Sendable {
     /// refused). Made once nothing in `init` can throw before the daemon starts:
     /// a thread started earlier would outlive a failed init (no deinit runs).
     let departures: ClientDepartures?
-    private nonisolated(unsafe) var daemon: OpaquePointer?
+    /// One per polling loop (epoll), or the one with its own threads (poll).
+    /// Both are set once, in init, before another thread can reach the server.
+    private nonisolated(unsafe) var daemons: [OpaquePointer] = []
+    /// Empty with poll.
+    private nonisolated(unsafe) var loops: [PollingLoop] = []
     private let lifecycle = Mutex(Lifecycle.running)
     // Kept alive for as long as the daemon may call back into them.
     private nonisolated(unsafe) let logTarget: UnsafeMutablePointer<stele_mhd_log_target>
@@ -59,12 +65,12 @@ package final class HTTPServer: Sendable {
             ? .seconds(configuration.connectionTimeoutSeconds) : nil
         self.deadlines = configuration.connectionTimeoutSeconds > 0
             ? RequestDeadlines(deadline: .seconds(configuration.connectionTimeoutSeconds)) : nil
-        // The daemon does not listen: ConnectionAcceptor accepts and spreads
-        // the connections over the polling threads.
-        var flags = UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
+        // No daemon listens: ConnectionAcceptor accepts and spreads the
+        // connections over the polling threads.
+        var flags = UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
             | UInt32(MHD_USE_ERROR_LOG.rawValue) | UInt32(MHD_USE_NO_LISTEN_SOCKET.rawValue)
         switch configuration.eventLoop {
-        case .poll: flags |= UInt32(MHD_USE_POLL.rawValue)
+        case .poll: flags |= UInt32(MHD_USE_POLL.rawValue) | UInt32(MHD_USE_INTERNAL_POLLING_THREAD.rawValue)
         case .epoll: flags |= UInt32(MHD_USE_EPOLL.rawValue)
         }
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
@@ -79,7 +85,9 @@ package final class HTTPServer: Sendable {
         default: throw .tlsIncomplete
         }
         do {
-            acceptor = try ConnectionAcceptor(address: address, limit: configuration.connectionLimit, log: log)
+            acceptor = try ConnectionAcceptor(
+                address: address, limit: configuration.connectionLimit,
+                perAddressLimit: configuration.connectionsPerAddress, log: log)
         } catch {
             for pointer in material { free(pointer) }
             throw error
@@ -98,9 +106,8 @@ package final class HTTPServer: Sendable {
             // that 400's head twice; the service refuses it (missing-host).
             Self.option(.STRICT_FOR_CLIENT, 0),
         ]
-        if configuration.threads > 1 { options.append(Self.option(.THREAD_POOL_SIZE, configuration.threads)) }
-        if configuration.connectionsPerAddress > 0 {
-            options.append(Self.option(.PER_IP_CONNECTION_LIMIT, configuration.connectionsPerAddress))
+        if configuration.eventLoop == .poll, configuration.threads > 1 {
+            options.append(Self.option(.THREAD_POOL_SIZE, configuration.threads))
         }
         if material.count == 3 {
             options.append(MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: material[0]))
@@ -113,21 +120,43 @@ package final class HTTPServer: Sendable {
         // object outlives the daemon, which `stop()` (at the latest `deinit`) ends.
         let context = Unmanaged.passUnretained(self).toOpaque()
         logTarget.initialize(to: stele_mhd_log_target(sink: microHTTPDLog, context: context))
-        let started = options.withUnsafeBufferPointer { items in
-            stele_mhd_start(
-                flags, 0, accessHandler, context, requestCompleted, context,
-                connectionNotified, context, logTarget, items.baseAddress)
+        let target = logTarget
+        let startDaemon = {
+            options.withUnsafeBufferPointer { items in
+                stele_mhd_start(
+                    flags, 0, accessHandler, context, requestCompleted, context,
+                    connectionNotified, context, target, items.baseAddress)
+            }
         }
-        guard let started else {
-            deadlines?.stop()
-            departures?.stop()
-            acceptor.stop()
+        var started: [OpaquePointer] = []
+        var loops: [PollingLoop] = []
+        var failure: HTTPServerError?
+        for _ in 0..<(configuration.eventLoop == .epoll ? configuration.threads : 1) {
+            guard let daemon = startDaemon() else {
+                failure = .startFailed(host: configuration.host, port: configuration.port)
+                break
+            }
+            started.append(daemon)
+            guard configuration.eventLoop == .epoll else { break }
+            do {
+                let acceptor = self.acceptor
+                loops.append(try PollingLoop(daemon: daemon, refused: { acceptor.connectionRefused($0) }, log: log))
+            } catch {
+                failure = error
+                break
+            }
+        }
+        daemons = started
+        self.loops = loops
+        if let failure {
+            stop()
             release()
-            throw .startFailed(host: configuration.host, port: configuration.port)
+            throw failure
         }
-        daemon = started
         boundPort.store(acceptor.port, ordering: .relaxed)
-        acceptor.start(daemon: started)
+        resumeGate.route(loops)
+        for (index, loop) in loops.enumerated() { loop.start(named: "stele-http-\(index)") }
+        acceptor.start(into: loops.isEmpty ? .daemon(started[0]) : .loops(loops))
     }
 
     deinit {
@@ -148,8 +177,8 @@ package final class HTTPServer: Sendable {
     /// Connections open now.
     package var connections: Int {
         lifecycle.withLock { state in
-            guard state != .stopped, let daemon else { return 0 }
-            return Int(stele_mhd_connection_count(daemon))
+            guard state != .stopped else { return 0 }
+            return daemons.reduce(0) { $0 + Int(stele_mhd_connection_count($1)) }
         }
     }
 
@@ -159,7 +188,7 @@ package final class HTTPServer: Sendable {
     /// Stops accepting new connections; open ones are still served.
     package func quiesce() {
         lifecycle.withLock { state in
-            guard state == .running, daemon != nil else { return }
+            guard state == .running else { return }
             state = .quiesced
             acceptor.stop()
         }
@@ -170,18 +199,20 @@ package final class HTTPServer: Sendable {
     /// those that were not are left unanswered, and their answers, when they
     /// come, do nothing.
     package func stop() {
-        let stopping: OpaquePointer? = lifecycle.withLock { state in
-            guard state != .stopped else { return nil }
-            // The acceptor adds to the daemon: it stops first.
+        let stopping: Bool = lifecycle.withLock { state in
+            guard state != .stopped else { return false }
+            // The acceptor adds to the daemons: it stops first.
             if state == .running { acceptor.stop() }
             state = .stopped
-            return daemon
+            return true
         }
-        if let stopping {
+        if stopping {
             // Answers still to come (past the shutdown's grace period) must not
-            // touch the daemon once it is gone.
+            // touch a daemon once it is gone.
             resumeGate.close()
-            MHD_stop_daemon(stopping)
+            // A loop's daemon is stopped once nothing runs it any more.
+            for loop in loops { loop.stop() }
+            for daemon in daemons { MHD_stop_daemon(daemon) }
             deadlines?.stop()
             departures?.stop()
         }

@@ -1,12 +1,14 @@
 /// How the HTTP server listens and what it tolerates from clients.
 package struct HTTPServerConfiguration: Sendable {
-    /// How libmicrohttpd's threads wait for sockets.
+    /// How the polling threads wait for sockets.
     package enum EventLoop: String, Sendable, CaseIterable {
-        /// Level-triggered `poll()`: the default. libmicrohttpd 0.9.75's epoll
-        /// loop can stall when exactly 128 sockets are ready at once
-        /// (`bench/peers/README.md`); poll does not, and costs about the same.
+        /// Level-triggered `poll()` in libmicrohttpd's own thread pool. Every
+        /// turn of a thread's loop hands the kernel all its connections, so
+        /// its cost grows with the connections open, idle ones included.
         case poll
-        /// Edge-triggered `epoll`.
+        /// Edge-triggered `epoll`, the default: one daemon per polling thread,
+        /// each run by a ``PollingLoop`` (which keeps libmicrohttpd 0.9.75's
+        /// own epoll loop from stalling at 128 ready sockets).
         case epoll
     }
 
@@ -14,7 +16,7 @@ package struct HTTPServerConfiguration: Sendable {
     package var host = "127.0.0.1"
     /// 0 picks a free port (see ``HTTPServer/port``).
     package var port: UInt16 = 8080
-    package var eventLoop = EventLoop.poll
+    package var eventLoop = EventLoop.epoll
     /// Polling threads; each serves its share of the connections.
     package var threads = 2
     /// Connections open at once, over all threads.

@@ -36,7 +36,7 @@ struct ServeSettings: ParsableArguments {
     var tlsKey: String?
     @Option(help: "HTTP polling threads. [env: STELE_THREADS] (default: the number of cores)")
     var threads: Int?
-    @Option(help: "poll or epoll (libmicrohttpd 0.9.75's epoll can stall at 128 ready sockets). [env: STELE_EVENT_LOOP] (default: poll)")
+    @Option(help: "epoll (a daemon per polling thread, run by Stele's loop) or poll (libmicrohttpd's own pool, whose every turn scans all open connections). [env: STELE_EVENT_LOOP] (default: epoll)")
     var eventLoop: String?
     @Option(help: "Connections open at once. [env: STELE_MAX_CONNECTIONS] (default: 16384)")
     var maxConnections: Int?

@@ -71,10 +71,6 @@ struct ServeSetup {
             throw ValidationError("event loop must be poll or epoll, not \(loop)")
         }
         http.eventLoop = eventLoop
-        if eventLoop == .epoll, MicroHTTPDVersion.epollMayStall {
-            logger.warning("libmicrohttpd's epoll loop can stall when a polling thread has a multiple of 128 sockets ready at once; poll is the default", metadata: [
-                "libmicrohttpd.version": "\(MicroHTTPDVersion.current)"])
-        }
         http.connectionLimit = try S.resolve(settings.maxConnections, "STELE_MAX_CONNECTIONS", default: http.connectionLimit)
         http.connectionsPerAddress = try S.resolve(settings.maxConnectionsPerIp, "STELE_MAX_CONNECTIONS_PER_IP", default: 0)
         http.connectionTimeoutSeconds = try S.resolve(settings.connectionTimeout, "STELE_CONNECTION_TIMEOUT", default: 30)

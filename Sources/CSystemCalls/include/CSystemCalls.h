@@ -67,6 +67,10 @@ int stele_watch_peer_close(int epoll, int fd, uint64_t token);
 /// `capacity` of their tokens. Returns how many, or -1 with errno set.
 int stele_wait_tokens(int epoll, uint64_t *tokens, int capacity);
 
+/// As `stele_wait_tokens`, for at most `timeout_ms` milliseconds (-1: no
+/// limit). Returns how many tokens (0 when the time ran out), or -1 with errno set.
+int stele_wait_tokens_within(int epoll, uint64_t *tokens, int capacity, int timeout_ms);
+
 /// Adds `fd` to `epoll` for readability, reported with `token`.
 /// Returns 0, or -1 with errno set.
 int stele_watch_readable(int epoll, int fd, uint64_t token);
