@@ -8,7 +8,8 @@
 #   fanout : 1,000 long-polls (GET /v1/records?from=END&wait_ms=30000), then one append:
 #            time from sending the append until the last reader has its whole 200 response
 #   memory : VmRSS idle after start; peak during the 256-connection append runs (sampled
-#            every 100 ms, plus VmHWM); with 10,000 idle keep-alive connections open
+#            every 100 ms, plus VmHWM); with 10,000 idle keep-alive connections open, and
+#            appends at 64 connections (group) while those stay open
 #   peers  : ../shared/bench/peers/run.sh with SECTIONS="disk redis pg" (PEERS=0 skips it)
 # Then one table: figure, Stele, peer, ratio, target, met?  (bench/report.py)
 #
@@ -354,12 +355,17 @@ if want memory; then
     wait_quiet
     idle=$(rss_kb "$SPID")
     echo; echo "# memory run=$run: idle after start ${idle} kB"
-    timeout 120 "$CONNFAN" idle "$SPORT" "$IDLE_CONNS" 12 /v1/journal >"$TMP/idle.out" 2>&1 &
+    timeout $((DUR + 160)) "$CONNFAN" idle "$SPORT" "$IDLE_CONNS" $((DUR + 40)) /v1/journal >"$TMP/idle.out" 2>&1 &
     cp=$!; PIDS+=("$cp")
     for _ in $(seq 600); do grep -q '^IDLE' "$TMP/idle.out" && break; kill -0 "$cp" 2>/dev/null || break; sleep 0.1; done
     sleep 3
     peak=0; for _ in $(seq 20); do r=$(rss_kb "$SPID"); [ "${r:-0}" -gt "$peak" ] && peak=$r; sleep 0.1; done
     conns=$(ss -tnH state established "( sport = :$SPORT )" | wc -l)
+    # appends beside the idle connections: a polling loop that scans every
+    # open connection on every turn slows down with them
+    if wrk_run "$SURL/v1/records" 64; then
+      echo "RUN section=idle-load level=group conns=64 run=$run idle_conns=$IDLE_CONNS $W_LINE$(alive_note)"
+    fi
     wait "$cp"; echo "connfan exit=$?"; forget_pid "$cp"
     cat "$TMP/idle.out"
     after=$(rss_kb "$SPID")

@@ -141,6 +141,12 @@ def main(path):
                   f"with {conns} idle connections {', '.join(fmt(num(r.get('conns_rss_kb')), 'kB') for r in rows)} "
                   f"(ok {', '.join(r.get('ok', '-') for r in rows)}, failed {', '.join(r.get('failed', '-') for r in rows)}, "
                   f"closed by server {', '.join(r.get('closed_by_server', '-') for r in rows)})")
+        if section == "idle-load":
+            print(f"\nappends at {conns} connections ({level}) beside {rows[0].get('idle_conns')} idle connections: "
+                  f"{fmt(med([num(r.get('rps')) for r in rows]))} req/s "
+                  f"(each run {', '.join(fmt(num(r.get('rps'))) for r in rows)}), "
+                  f"p50 {fmt(stele(runs, section, level, conns, 'p50_us'), 'us')}, p99 {fmt(stele(runs, section, level, conns, 'p99_us'), 'us')}, "
+                  f"non-2xx {sum(num(r.get('non2xx')) or 0 for r in rows):.0f}")
 
     # ---- summary against peers and targets
     summary = []
