@@ -350,7 +350,7 @@ fi
 if want memory; then
   log "5. memory: VmRSS idle after start, and with $IDLE_CONNS idle keep-alive connections (each made one GET /v1/journal)"
   for run in $(seq "$RUNS"); do
-    start_server group --max-connections 20000 || continue
+    start_server group --max-connections 20000 --connection-timeout 300 || continue
     sleep 2
     wait_quiet
     idle=$(rss_kb "$SPID")
