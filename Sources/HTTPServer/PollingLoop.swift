@@ -26,7 +26,7 @@ final class PollingLoop: @unchecked Sendable {
     // this object and read by `stop`; the descriptors and daemon never change.
 
     /// A connection accepted and not yet handed to the daemon.
-    struct Arrival: @unchecked Sendable {
+    struct Arrival: Sendable {
         let socket: Int32
         var address: sockaddr_storage
         let length: socklen_t
@@ -37,10 +37,12 @@ final class PollingLoop: @unchecked Sendable {
     private let epoll: Int32
     /// Written to wake the thread: for arrivals and to stop it.
     private let wakeup: Int32
+    /// Set by ``stop()``: the thread ends, and ``add(_:)`` closes what comes.
     private let stopping = Atomic(false)
     /// Whether `wakeup` has been written since the thread last read it: one
     /// write then does for many resumes (1,000 long-polls woken together).
     private let wakePending = Atomic(false)
+    /// Set by the first ``stop()``.
     private let stopped = Atomic(false)
     private let arrivals = Mutex([Arrival]())
     private var thread: pthread_t?
