@@ -37,8 +37,8 @@ final class ConnectionAcceptor: @unchecked Sendable {
     }
 
     // @unchecked: `destination` and `thread` are set before the thread starts and
-    // read by `stop()` after it has been joined; the refusal log's two
-    // counters are the thread's alone; the descriptors never change.
+    // read by `stop()` after it has been joined; the two refusal logs
+    // are the thread's alone; the descriptors never change.
     private let listener: Int32
     /// The port bound (the one the kernel chose when 0 was asked for).
     let port: UInt16
@@ -57,11 +57,9 @@ final class ConnectionAcceptor: @unchecked Sendable {
     let perAddressLimit: Int
     /// Connections open now by client address (only with a per-address limit).
     private let perAddress = Mutex([ClientAddress: Int]())
-    /// Connections refused at the limit since the last log line about it (thread only).
-    private var refusedSinceLog = 0
-    private var refusedForAddressSinceLog = 0
-    private var lastRefusalLog: ContinuousClock.Instant?
-    private var lastAddressRefusalLog: ContinuousClock.Instant?
+    /// Connections refused at each limit (thread only).
+    private var limitRefusals = RefusalLog()
+    private var addressRefusals = RefusalLog()
 
     /// Binds and listens on `address`. Nothing is accepted before ``start(daemon:)``.
     init(
@@ -199,7 +197,9 @@ final class ConnectionAcceptor: @unchecked Sendable {
             guard admitted.add(1, ordering: .relaxed).newValue <= limit else {
                 admitted.subtract(1, ordering: .relaxed)
                 close(accepted)
-                noteRefusal()
+                if let count = limitRefusals.note() {
+                    log("connection limit (\(limit)) reached: closed \(count) new connection(s)")
+                }
                 continue
             }
             let client = perAddressLimit > 0
@@ -208,7 +208,9 @@ final class ConnectionAcceptor: @unchecked Sendable {
             guard admit(client) else {
                 admitted.subtract(1, ordering: .relaxed)
                 close(accepted)
-                noteAddressRefusal()
+                if let count = addressRefusals.note() {
+                    log("per-address connection limit (\(perAddressLimit)) reached: closed \(count) new connection(s)")
+                }
                 continue
             }
             switch destination {
@@ -224,26 +226,6 @@ final class ConnectionAcceptor: @unchecked Sendable {
                     PollingLoop.Arrival(socket: accepted, address: peer, length: length, client: client))
             }
         }
-    }
-
-    /// Logs refusals at the connection limit, at most once a second.
-    private func noteRefusal() {
-        refusedSinceLog += 1
-        let now = ContinuousClock.now
-        if let last = lastRefusalLog, now - last < .seconds(1) { return }
-        log("connection limit (\(limit)) reached: closed \(refusedSinceLog) new connection(s)")
-        refusedSinceLog = 0
-        lastRefusalLog = now
-    }
-
-    /// Logs refusals at the per-address limit, at most once a second.
-    private func noteAddressRefusal() {
-        refusedForAddressSinceLog += 1
-        let now = ContinuousClock.now
-        if let last = lastAddressRefusalLog, now - last < .seconds(1) { return }
-        log("per-address connection limit (\(perAddressLimit)) reached: closed \(refusedForAddressSinceLog) new connection(s)")
-        refusedForAddressSinceLog = 0
-        lastAddressRefusalLog = now
     }
 
     private static func lastError(_ call: String) -> String {
