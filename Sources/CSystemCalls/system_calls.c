@@ -58,9 +58,11 @@ int stele_epoll(void) {
 
 int stele_watch_peer_close(int epoll, int fd, uint64_t token) {
     struct epoll_event event = { .events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = token };
-    if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0) return 0;
-    if (errno != EEXIST) return -1;
-    return epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event);
+    /* Re-arming comes first: a reader's next long-poll on a kept-alive
+     * connection finds its socket registered, so one call does. */
+    if (epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
 }
 
 int stele_wait_tokens(int epoll, uint64_t *tokens, int capacity) {
