@@ -37,13 +37,11 @@ final class PollingLoop: @unchecked Sendable {
     private let epoll: Int32
     /// Written to wake the thread: for arrivals and to stop it.
     private let wakeup: Int32
-    /// Set by ``stop()``: the thread ends, and ``add(_:)`` closes what comes.
+    /// Set by the first ``stop()``: the thread ends, and ``add(_:)`` closes what comes.
     private let stopping = Atomic(false)
     /// Whether `wakeup` has been written since the thread last read it: one
     /// write then does for many resumes (1,000 long-polls woken together).
     private let wakePending = Atomic(false)
-    /// Set by the first ``stop()``.
-    private let stopped = Atomic(false)
     private let arrivals = Mutex([Arrival]())
     private var thread: pthread_t?
     /// Told of each connection the daemon refused (it has closed the socket).
@@ -118,8 +116,10 @@ final class PollingLoop: @unchecked Sendable {
     /// Ends the thread and waits for it; the daemon is then the caller's to
     /// stop. Connections accepted and not yet handed over are closed.
     func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        arrivals.withLock { _ in stopping.store(true, ordering: .relaxed) }
+        // Set under the arrivals' lock, so an arrival is either queued before
+        // it (and closed below) or closed by `add` itself.
+        let first = arrivals.withLock { _ in !stopping.exchange(true, ordering: .relaxed) }
+        guard first else { return }
         ServerThread.stop(thread, wakingWith: wakeup)
         thread = nil
         for arrival in arrivals.withLock({ waiting in defer { waiting = [] }; return waiting }) {
