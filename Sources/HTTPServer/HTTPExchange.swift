@@ -22,6 +22,8 @@ package final class HTTPExchange: Sendable {
         var outcome: Outcome?
         /// The registration with ``ClientDepartures``, while there is one.
         var departureToken: UInt64?
+        /// The loop running the connection's daemon, found when it was suspended.
+        var loop: PollingLoop?
     }
 
     // The connection stays valid while it is suspended or being handled:
@@ -74,18 +76,18 @@ package final class HTTPExchange: Sendable {
     }
 
     private func answer(_ outcome: Outcome) {
-        let resume: Bool = state.withLock { state in
-            guard state.outcome == nil, state.phase != .answered else { return false }
+        let (resume, loop): (Bool, PollingLoop?) = state.withLock { state in
+            guard state.outcome == nil, state.phase != .answered else { return (false, nil) }
             if let token = state.departureToken {
                 departures?.forget(token)
                 state.departureToken = nil
             }
             state.outcome = outcome
-            guard state.phase == .suspended else { return false }
+            guard state.phase == .suspended else { return (false, nil) }
             state.phase = .resumed
-            return true
+            return (true, state.loop)
         }
-        if resume { gate.resume(connection) }
+        if resume { gate.resume(connection, through: loop) }
     }
 
     /// Called by the bridge when the handler returns: the outcome if it is
@@ -101,7 +103,7 @@ package final class HTTPExchange: Sendable {
             // Suspended under the lock, so an answer arriving now finds the
             // phase set and resumes a connection that is really suspended.
             state.phase = .suspended
-            MHD_suspend_connection(connection)
+            state.loop = gate.suspend(connection)
             return nil
         }
     }

@@ -20,7 +20,13 @@ import Synchronization
 /// (bench/README, "Measured 2026-12-06").
 ///
 /// Connections arrive from the acceptor's thread through ``add(_:)`` and are
-/// handed to the daemon on this thread, the only one that runs it.
+/// handed to the daemon on this thread.
+///
+/// One other thread may run the daemon, never at the same time as this one:
+/// the thread that resumes the last of its suspended connections while the
+/// loop sleeps (see ``resumed()``). With one client appending, that is the
+/// journal's thread after its fsync; waking this thread to send the answer
+/// put a halted CPU's wake-up between every fsync and its answer.
 final class PollingLoop: @unchecked Sendable {
     // @unchecked: `thread` is set by `start` before anything else can reach
     // this object and read by `stop`; the descriptors and daemon never change.
@@ -43,11 +49,20 @@ final class PollingLoop: @unchecked Sendable {
     /// write then does for many resumes (1,000 long-polls woken together).
     private let wakePending = Atomic(false)
     private let arrivals = Mutex([Arrival]())
+    /// Held by whichever thread runs the daemon.
+    private let running = Mutex(())
+    /// The daemon's connections that are suspended and not yet resumed.
+    private let suspended = Atomic(0)
     private var thread: pthread_t?
     /// Told of each connection the daemon refused (it has closed the socket).
     private let refused: @Sendable (ClientAddress?) -> Void
     private let log: @Sendable (String) -> Void
 
+    /// The longest the thread sleeps without an event, in milliseconds.
+    /// Another thread's run (``resumed()``) may give a connection back its
+    /// idle timeout while this thread sleeps on a timeout computed before it;
+    /// libmicrohttpd counts those timeouts in whole seconds.
+    private static let longestSleep: Int32 = 1_000
     private static let wakeupToken: UInt64 = 0
     private static let daemonToken: UInt64 = 1
 
@@ -105,8 +120,47 @@ final class PollingLoop: @unchecked Sendable {
         wake()
     }
 
-    /// Makes the thread run the daemon once more (any thread): after a
-    /// suspended connection was resumed.
+    /// Counts a connection of this daemon being suspended (on the thread running it).
+    func suspending() {
+        suspended.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Counts a connection of this daemon resumed (any thread), after
+    /// `MHD_resume_connection`, and has its answer sent. When it was the last
+    /// suspended connection and no other thread runs the daemon now, the
+    /// calling thread runs it itself; otherwise the loop's thread is woken.
+    ///
+    /// Running the daemon here takes a wake-up off the answer's path: with
+    /// one client appending, the journal's thread sends the answer straight
+    /// after its fsync instead of waiting for this loop's CPU to wake from
+    /// its halt. With many connections suspended the loop's thread sends the
+    /// answers, and the journal's thread goes back to its fsyncs.
+    func resumed() {
+        let last = suspended.wrappingSubtract(1, ordering: .relaxed).newValue == 0
+        if !last || !runIfIdle() { wake() }
+    }
+
+    /// Runs the daemon on the calling thread unless another thread runs it
+    /// (or the loop has stopped): true when it did and nothing is left for
+    /// now. The loop's thread may sleep on a timeout set before this run;
+    /// ``longestSleep`` bounds how late that makes a connection's timeout.
+    private func runIfIdle() -> Bool {
+        let done: Bool? = running.withLockIfAvailable { _ in
+            guard !stopping.load(ordering: .relaxed) else { return true }
+            // A resumed connection takes two turns: one to answer it, one to
+            // put it back into the daemon's epoll set, where the next request
+            // finds it (libmicrohttpd leaves it marked ready until a read
+            // finds nothing, and says so with a timeout of 0).
+            for _ in 0..<3 {
+                _ = MHD_run(daemon)
+                if nextTimeout() != 0 { return true }
+            }
+            return false
+        }
+        return done ?? false
+    }
+
+    /// Makes the thread run the daemon once more (any thread).
     func wake() {
         guard !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var one: UInt64 = 1
@@ -122,6 +176,8 @@ final class PollingLoop: @unchecked Sendable {
         guard first else { return }
         ServerThread.stop(thread, wakingWith: wakeup)
         thread = nil
+        // Waits for a run on another thread to end: it sees `stopping` afterwards.
+        running.withLock { _ in }
         for arrival in arrivals.withLock({ waiting in defer { waiting = [] }; return waiting }) {
             close(arrival.socket)
             refused(arrival.client)
@@ -130,14 +186,14 @@ final class PollingLoop: @unchecked Sendable {
 
     private func run() {
         var tokens = [UInt64](repeating: 0, count: 2)
+        var timeout = running.withLock { _ in nextTimeout() }
         while !stopping.load(ordering: .relaxed) {
-            var next: UInt64 = 0
-            let timeout = MHD_get_timeout(daemon, &next) == .YES ? Int32(clamping: next) : -1
             let count = stele_wait_tokens_within(epoll, &tokens, 2, timeout)
             if count < 0, errno != EINTR {
                 log("polling stopped: \(Self.lastError("epoll_wait"))")
                 return
             }
+            var woken = false
             if count > 0, tokens[0..<Int(count)].contains(Self.wakeupToken) {
                 var counter: UInt64 = 0
                 _ = read(wakeup, &counter, MemoryLayout<UInt64>.size)
@@ -145,13 +201,25 @@ final class PollingLoop: @unchecked Sendable {
                 // and one before it is seen by the MHD_run below.
                 _ = wakePending.exchange(false, ordering: .acquiringAndReleasing)
                 if stopping.load(ordering: .relaxed) { return }
-                addArrivals()
+                woken = true
             }
-            _ = MHD_run(daemon)
+            timeout = running.withLock { _ in
+                if woken { addArrivals() }
+                _ = MHD_run(daemon)
+                return nextTimeout()
+            }
         }
     }
 
-    /// Hands the connections that arrived to the daemon (this thread only).
+    /// Milliseconds until the daemon needs to run again, 0 when it has work
+    /// now, at most ``longestSleep`` (a thread running the daemon only).
+    private func nextTimeout() -> Int32 {
+        var next: UInt64 = 0
+        guard MHD_get_timeout(daemon, &next) == .YES else { return Self.longestSleep }
+        return Int32(clamping: min(next, UInt64(Self.longestSleep)))
+    }
+
+    /// Hands the connections that arrived to the daemon (holding `running`).
     private func addArrivals() {
         for var arrival in arrivals.withLock({ waiting in defer { waiting = [] }; return waiting }) {
             // The daemon owns the socket from here, and closes it itself when

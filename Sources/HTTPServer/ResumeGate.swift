@@ -13,7 +13,8 @@ import Synchronization
 ///
 /// A daemon with its own polling threads wakes them itself on a resume. One
 /// run by a ``PollingLoop`` does not (libmicrohttpd ignores its wake-up
-/// channel without internal threads), so the gate wakes that loop.
+/// channel without internal threads), so the loop is told of each suspend
+/// and resume.
 final class ResumeGate: @unchecked Sendable {
     // @unchecked: `loops` is set once, by `route`, before any connection is served.
     private let open = Mutex(true)
@@ -28,16 +29,26 @@ final class ResumeGate: @unchecked Sendable {
         self.loops = Dictionary(uniqueKeysWithValues: loops.map { ($0.daemon, $0) })
     }
 
-    /// Resumes `connection` unless the gate is closed.
-    func resume(_ connection: OpaquePointer) {
-        open.withLock { open in
-            guard open else { return }
-            // Asked before the resume: once resumed, the loop may answer and
-            // close the connection at any moment.
-            let loop = loops.isEmpty ? nil : stele_mhd_connection_daemon(connection).flatMap { loops[$0] }
-            MHD_resume_connection(connection)
-            loop?.wake()
+    /// Suspends `connection`, on the thread running its daemon, and returns
+    /// the polling loop that runs it (nil with libmicrohttpd's own threads):
+    /// the resume goes through it.
+    func suspend(_ connection: OpaquePointer) -> PollingLoop? {
+        let loop = loops.isEmpty ? nil : stele_mhd_connection_daemon(connection).flatMap { loops[$0] }
+        MHD_suspend_connection(connection)
+        loop?.suspending()
+        return loop
+    }
+
+    /// Resumes `connection`, suspended through `loop`, unless the gate is
+    /// closed, and has the loop send its answer.
+    func resume(_ connection: OpaquePointer, through loop: PollingLoop?) {
+        let resumed = open.withLock { open in
+            if open { MHD_resume_connection(connection) }
+            return open
         }
+        // Outside the gate: the loop may run its daemon here, and a stopping
+        // loop waits for that before its daemon is stopped.
+        if resumed { loop?.resumed() }
     }
 
     /// Refuses every later resume, once any under way has finished.
