@@ -23,8 +23,8 @@ import Synchronization
 /// handed to the daemon on this thread.
 ///
 /// One other thread may run the daemon, never at the same time as this one:
-/// the thread that resumes the last of its suspended connections while the
-/// loop sleeps (see ``resumed()``). With one client appending, that is the
+/// the thread that resumes the server's last suspended connection while the
+/// loop sleeps (see ``resumed(last:)``). With one client appending, that is the
 /// journal's thread after its fsync; waking this thread to send the answer
 /// put a halted CPU's wake-up between every fsync and its answer.
 final class PollingLoop: @unchecked Sendable {
@@ -51,15 +51,13 @@ final class PollingLoop: @unchecked Sendable {
     private let arrivals = Mutex([Arrival]())
     /// Held by whichever thread runs the daemon.
     private let running = Mutex(())
-    /// The daemon's connections that are suspended and not yet resumed.
-    private let suspended = Atomic(0)
     private var thread: pthread_t?
     /// Told of each connection the daemon refused (it has closed the socket).
     private let refused: @Sendable (ClientAddress?) -> Void
     private let log: @Sendable (String) -> Void
 
     /// The longest the thread sleeps without an event, in milliseconds.
-    /// Another thread's run (``resumed()``) may give a connection back its
+    /// Another thread's run (``resumed(last:)``) may give a connection back its
     /// idle timeout while this thread sleeps on a timeout computed before it;
     /// libmicrohttpd counts those timeouts in whole seconds.
     private static let longestSleep: Int32 = 1_000
@@ -120,23 +118,19 @@ final class PollingLoop: @unchecked Sendable {
         wake()
     }
 
-    /// Counts a connection of this daemon being suspended (on the thread running it).
-    func suspending() {
-        suspended.wrappingAdd(1, ordering: .relaxed)
-    }
-
-    /// Counts a connection of this daemon resumed (any thread), after
-    /// `MHD_resume_connection`, and has its answer sent. When it was the last
-    /// suspended connection and no other thread runs the daemon now, the
-    /// calling thread runs it itself; otherwise the loop's thread is woken.
+    /// Has the answer of a connection of this daemon sent, once it is
+    /// resumed (any thread). When it was the last connection waiting for an
+    /// answer (`last`, counted by ``ResumeGate``) and no other thread runs the
+    /// daemon now, the calling thread runs it itself; otherwise the loop's
+    /// thread is woken.
     ///
     /// Running the daemon here takes a wake-up off the answer's path: with
     /// one client appending, the journal's thread sends the answer straight
     /// after its fsync instead of waiting for this loop's CPU to wake from
-    /// its halt. With many connections suspended the loop's thread sends the
-    /// answers, and the journal's thread goes back to its fsyncs.
-    func resumed() {
-        let last = suspended.wrappingSubtract(1, ordering: .relaxed).newValue == 0
+    /// its halt. While other connections still wait, the loops' threads send
+    /// the answers, and the answering thread goes on to resume the others or
+    /// back to its fsyncs.
+    func resumed(last: Bool) {
         if !last || !runIfIdle() { wake() }
     }
 

@@ -20,6 +20,14 @@ final class ResumeGate: @unchecked Sendable {
     private let open = Mutex(true)
     /// The polling loops by the daemon each runs; empty with poll.
     private var loops: [OpaquePointer: PollingLoop] = [:]
+    /// Connections suspended through a loop and not yet resumed, over all
+    /// loops: the thread that resumes the last of them may send its answer
+    /// itself (see ``PollingLoop/resumed(last:)``). Counted over the server,
+    /// not per loop: a long-poll fan-out resumes one loop's readers among the
+    /// other's, and the thread resuming them should not stop to send one
+    /// loop's answers while the other's readers still wait for their resume
+    /// (1,000 readers: last answered after 8.2–9.1 ms against 8.7–10.5 ms).
+    private let suspended = Atomic(0)
 
     init() {}
 
@@ -35,7 +43,7 @@ final class ResumeGate: @unchecked Sendable {
     func suspend(_ connection: OpaquePointer) -> PollingLoop? {
         let loop = loops.isEmpty ? nil : stele_mhd_connection_daemon(connection).flatMap { loops[$0] }
         MHD_suspend_connection(connection)
-        loop?.suspending()
+        if loop != nil { suspended.wrappingAdd(1, ordering: .relaxed) }
         return loop
     }
 
@@ -48,7 +56,9 @@ final class ResumeGate: @unchecked Sendable {
         }
         // Outside the gate: the loop may run its daemon here, and a stopping
         // loop waits for that before its daemon is stopped.
-        if resumed { loop?.resumed() }
+        if resumed, let loop {
+            loop.resumed(last: suspended.wrappingSubtract(1, ordering: .relaxed).newValue == 0)
+        }
     }
 
     /// Refuses every later resume, once any under way has finished.
