@@ -54,10 +54,11 @@ bench-http: deps
 	$(SWIFT) build -c release --product stele
 	bash bench/http.sh
 
-## soak: many more kill -9 cycles than `make test` runs (engine child: 200 per level; HTTP server: 30 per level)
+## soak: many more kill -9 cycles than `make test` runs (engine child: 200 per level; HTTP server: 30 per level;
+## STELE_KILL_CYCLES and STELE_HTTP_KILL_CYCLES override them)
 soak: deps
 	$(SWIFT) build --build-tests
-	STELE_KILL_CYCLES=200 STELE_HTTP_KILL_CYCLES=30 $(SWIFT) test --skip-build --filter KillNineTests
+	STELE_KILL_CYCLES=$${STELE_KILL_CYCLES:-200} STELE_HTTP_KILL_CYCLES=$${STELE_HTTP_KILL_CYCLES:-30} $(SWIFT) test --skip-build --filter KillNineTests
 
 ## fuzz: libFuzzer over the record scanner and recovery, then over the JSON request decoder
 ## (FUZZ_SECONDS each, default 300; a finding is written as crash-* in the current directory), then `make fuzz-api`
