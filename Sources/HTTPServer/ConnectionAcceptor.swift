@@ -114,19 +114,19 @@ final class ConnectionAcceptor: @unchecked Sendable {
 
     /// libmicrohttpd is closing `connection` (any thread).
     func connectionClosed(_ connection: OpaquePointer) {
-        admitted.subtract(1, ordering: .relaxed)
-        if perAddressLimit > 0 { release(stele_mhd_client_address(connection).flatMap(ClientAddress.init)) }
+        uncount(perAddressLimit > 0 ? stele_mhd_client_address(connection).flatMap(ClientAddress.init) : nil)
     }
 
     /// A connection counted at accept never opened: libmicrohttpd refused it
     /// (and closed its socket).
     func connectionRefused(_ client: ClientAddress?) {
-        admitted.subtract(1, ordering: .relaxed)
-        if perAddressLimit > 0 { release(client) }
+        uncount(client)
     }
 
-    private func release(_ client: ClientAddress?) {
-        guard let client else { return }
+    /// Takes a connection counted at accept out of both counts.
+    private func uncount(_ client: ClientAddress?) {
+        admitted.subtract(1, ordering: .relaxed)
+        guard perAddressLimit > 0, let client else { return }
         perAddress.withLock { open in
             guard let count = open[client] else { return }
             open[client] = count > 1 ? count - 1 : nil
