@@ -235,6 +235,20 @@ profile_stop() {
   esac
 }
 
+# bench/mhd_fanout.c, bare libmicrohttpd (no journal, no JSON): built here when the headers are present
+build_mhd_fanout() {
+  local flags
+  flags=$(pkg-config --cflags --libs libmicrohttpd 2>/dev/null) \
+    && cc -O2 -Wall -o "$HERE/build/mhd_fanout" "$HERE/mhd_fanout.c" $flags -lpthread
+}
+# start_mhd_fanout [OPTIONS...]: Stele's default thread count, poll; sets MPID and MPORT (empty if it failed)
+start_mhd_fanout() {
+  timeout -k 5 3600 "$HERE/build/mhd_fanout" --threads "$(nproc)" "$@" 0 </dev/null >"$TMP/mhd_fanout.out" 2>"$TMP/mhd_fanout.err" &
+  MPID=$!; PIDS+=("$MPID")
+  MPORT=$(listening_port "$TMP/mhd_fanout.out" '1s/^mhd_fanout listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$MPID" 300)
+  [ -n "$MPORT" ] || { echo "mhd_fanout did not start:"; cat "$TMP/mhd_fanout.out" "$TMP/mhd_fanout.err"; }
+}
+
 # ---------------------------------------------------------------- 1. appends
 if want append; then
   log "1. durable appends: POST /v1/records, 256-byte JSON ($BODY), fresh server + data dir per run, $RUNS x ${DUR}s"
@@ -269,6 +283,24 @@ if want append; then
       fi
     done
   done
+  # the ceiling for immediate@1: bare libmicrohttpd writing and fdatasyncing each body inline on
+  # its polling thread (which DESIGN.md rules out for Stele), into a file that does not grow
+  if [[ " $LEVELS " == *" immediate "* ]] && [[ " $CONNS " == *" 1 "* ]]; then
+    if build_mhd_fanout; then
+      for run in $(seq "$RUNS"); do
+        rm -f "$TMP/inline.dat"
+        start_mhd_fanout --inline-fsync "$TMP/inline.dat"
+        [ -n "$MPORT" ] || break
+        echo; echo "# append-ceiling level=mhd-inline conns=1 run=$run"
+        wrk_run "http://127.0.0.1:$MPORT/v1/records" 1
+        echo "RUN section=append-ceiling level=mhd-inline conns=1 run=$run $W_LINE"
+        stop_pid "$MPID"
+      done
+      rm -f "$TMP/inline.dat"
+    else
+      echo "note: no append-ceiling run (building bench/mhd_fanout.c needs libmicrohttpd's headers, libmicrohttpd-dev)"
+    fi
+  fi
 fi
 
 # ---------------------------------------------------------------- 2. NDJSON batches
@@ -326,19 +358,14 @@ if want fanout; then
   fi
   # the ceiling: the same run against bench/mhd_fanout.c, bare libmicrohttpd with Stele's daemon
   # flags answering only what connfan asks (no journal, no disk), poll, as many threads as stele's default
-  if MHD_FLAGS=$(pkg-config --cflags --libs libmicrohttpd 2>/dev/null) \
-      && cc -O2 -Wall -o "$HERE/build/mhd_fanout" "$HERE/mhd_fanout.c" $MHD_FLAGS -lpthread; then
-    timeout -k 5 3600 "$HERE/build/mhd_fanout" --threads "$(nproc)" 0 </dev/null >"$TMP/mhd_fanout.out" 2>"$TMP/mhd_fanout.err" &
-    MPID=$!; PIDS+=("$MPID")
-    MPORT=$(listening_port "$TMP/mhd_fanout.out" '1s/^mhd_fanout listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$MPID" 100)
+  if build_mhd_fanout; then
+    start_mhd_fanout
     if [ -n "$MPORT" ]; then
       wait_quiet
       out=$(timeout $((FANOUT_ROUNDS * 60 + 30)) "$CONNFAN" fanout "$MPORT" "$FANOUT_READERS" "$FANOUT_ROUNDS" "$BODY" 2>&1)
       echo "connfan (mhd_fanout) exit=$?"; echo "$out"
       f=$(grep '^FANOUT' <<<"$out")
       [ -n "$f" ] && echo "RUN section=fanout-ceiling level=mhd conns=$FANOUT_READERS run=1 ${f#FANOUT }"
-    else
-      echo "mhd_fanout did not start:"; cat "$TMP/mhd_fanout.out" "$TMP/mhd_fanout.err"
     fi
     stop_pid "$MPID"
   else

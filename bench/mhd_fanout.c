@@ -12,7 +12,14 @@
  * "next":N,"end":N} with 3 headers. wait_ms is accepted but not enforced (connfan never
  * reaches it); the "blake3" is a stand-in digest (FNV-1a), computed once per append.
  *
- * usage: mhd_fanout [--threads N] [--epoll] [--shared] PORT   (PORT 0: any free port)
+ * With --inline-fsync FILE, each POST also writes its body into FILE (pwrite at the running
+ * end, wrapping within the first 64 MiB) and fdatasyncs it inline, on the polling thread,
+ * before it answers: what libmicrohttpd does for one appender when the disk's wait is done
+ * where DESIGN.md rules it out, on a file that does not grow (written with zeros and synced
+ * at start, so no write needs the file system's metadata). A bare fsync-per-request ceiling
+ * for `immediate` at one connection.
+ *
+ * usage: mhd_fanout [--threads N] [--epoll] [--shared] [--inline-fsync FILE] PORT   (PORT 0: any free port)
  *   --threads N  MHD_OPTION_THREAD_POOL_SIZE (default 2; 1 = no pool, as stele does)
  *   --epoll      MHD_USE_EPOLL instead of MHD_USE_POLL
  *   --shared     variant (b): one MHD_Response per append, queued to every woken reader;
@@ -23,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -36,6 +44,7 @@
 #include <unistd.h>
 
 #define MAX_BODY (1 << 20)
+#define INLINE_SPAN (64LL << 20)   /* --inline-fsync: the file's written, reused span */
 
 typedef struct {            /* one appended record */
     long long offset;
@@ -65,6 +74,8 @@ static size_t nrecs, caprecs;
 static req_t **waiting;
 static size_t nwaiting, capwaiting;
 static int stopping, use_shared;
+static int inline_fd = -1;      /* --inline-fsync: written and fdatasynced by the handler */
+static long long inline_at;       /* next write position, under `lock` */
 
 static void fake_digest(const char *s, size_t n, char out[65]) {
     for (int k = 0; k < 4; k++) {
@@ -128,9 +139,31 @@ static enum MHD_Result answer_woken(struct MHD_Connection *c, req_t *q) {
     return ret;
 }
 
+/* Writes one body at the file's running end and waits for the disk (--inline-fsync). */
+static void write_inline(const char *body, size_t len) {
+    pthread_mutex_lock(&lock);
+    if (inline_at + (long long)len > INLINE_SPAN) inline_at = 0;
+    long long at = inline_at;
+    inline_at += (long long)len;
+    pthread_mutex_unlock(&lock);
+    if (pwrite(inline_fd, body, len, at) != (ssize_t)len || fdatasync(inline_fd) != 0) { perror("mhd_fanout: inline write"); abort(); }
+}
+
+/* Fills FILE's span with zeros and syncs it, so later writes change no metadata. */
+static int prepare_inline(const char *path) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) { perror(path); return -1; }
+    static char zeros[1 << 20];
+    for (long long at = 0; at < INLINE_SPAN; at += (long long)sizeof zeros)
+        if (pwrite(fd, zeros, sizeof zeros, at) != (ssize_t)sizeof zeros) { perror(path); close(fd); return -1; }
+    if (fsync(fd) != 0) { perror(path); close(fd); return -1; }
+    return fd;
+}
+
 static enum MHD_Result append(struct MHD_Connection *c, req_t *q) {
     record_t rec = {.json = q->body, .len = q->len};
     q->body = NULL;
+    if (inline_fd >= 0) write_inline(rec.json, rec.len);
     fake_digest(rec.json, rec.len, rec.hex);
     req_t **woke;
     size_t nwoke = 0;
@@ -236,17 +269,21 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 int main(int argc, char **argv) {
     int threads = 2, use_epoll = 0, opt;
     static const struct option longopts[] = {
-        {"threads", required_argument, 0, 't'}, {"epoll", no_argument, 0, 'e'}, {"shared", no_argument, 0, 's'}, {0, 0, 0, 0}};
-    while ((opt = getopt_long(argc, argv, "t:es", longopts, NULL)) != -1) {
+        {"threads", required_argument, 0, 't'}, {"epoll", no_argument, 0, 'e'}, {"shared", no_argument, 0, 's'},
+        {"inline-fsync", required_argument, 0, 'f'}, {0, 0, 0, 0}};
+    const char *inline_path = NULL;
+    while ((opt = getopt_long(argc, argv, "t:esf:", longopts, NULL)) != -1) {
         if (opt == 't') threads = atoi(optarg);
         else if (opt == 'e') use_epoll = 1;
         else if (opt == 's') use_shared = 1;
+        else if (opt == 'f') inline_path = optarg;
         else return 2;
     }
     if (optind != argc - 1 || threads < 1) {
-        fprintf(stderr, "usage: mhd_fanout [--threads N] [--epoll] [--shared] PORT\n");
+        fprintf(stderr, "usage: mhd_fanout [--threads N] [--epoll] [--shared] [--inline-fsync FILE] PORT\n");
         return 2;
     }
+    if (inline_path && (inline_fd = prepare_inline(inline_path)) < 0) return 1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[optind]))};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sigset_t sigs;              /* blocked here, so every MHD thread inherits the mask */
@@ -268,9 +305,9 @@ int main(int argc, char **argv) {
     struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
     if (!d) { fprintf(stderr, "mhd_fanout: MHD_start_daemon failed\n"); return 1; }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    printf("mhd_fanout listening on 127.0.0.1:%u (libmicrohttpd %s, %s, threads %d, %s responses)\n",
+    printf("mhd_fanout listening on 127.0.0.1:%u (libmicrohttpd %s, %s, threads %d, %s responses%s)\n",
            info ? info->port : 0, MHD_get_version(), use_epoll ? "epoll" : "poll", threads,
-           use_shared ? "shared" : "per-reader");
+           use_shared ? "shared" : "per-reader", inline_fd >= 0 ? ", inline fdatasync" : "");
     fflush(stdout);
 
     int sig;

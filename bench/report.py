@@ -97,7 +97,7 @@ def main(path):
     # ---- every Stele point
     detail = []
     for (section, level, conns), rows in runs.items():
-        if section in ("append", "batch", "read"):
+        if section in ("append", "append-ceiling", "batch", "read"):
             rps = [num(r.get("rps")) for r in rows]
             errors = sum(int(num(r.get(k)) or 0) for r in rows for k in ("sockerr", "timeouts"))
             non2xx = sum(int(num(r.get("non2xx")) or 0) for r in rows)
@@ -168,6 +168,11 @@ def main(path):
 
     add("append immediate@1 req/s vs Redis XADD@1", stele(runs, "append", "immediate", 1),
         peer(peers, "redis", "XADD", 1), "ratio", 1.2)
+    # the ceilings: bare libmicrohttpd (bench/mhd_fanout.c), no journal and no JSON, in the same run
+    ceiling = stele(runs, "append-ceiling", "mhd-inline", 1)
+    add("  bare libmicrohttpd, fdatasync inline on its polling thread @1 vs Redis XADD@1", ceiling,
+        peer(peers, "redis", "XADD", 1), None, 0)
+    add("  append immediate@1 vs that bare libmicrohttpd", stele(runs, "append", "immediate", 1), ceiling, None, 0)
     add("append group@64 req/s vs Redis XADD@64", stele(runs, "append", "group", 64),
         peer(peers, "redis", "XADD", 64), "ratio", 1.5)
     add("append group@64 req/s vs PostgreSQL INSERT@64", stele(runs, "append", "group", 64),
@@ -178,8 +183,10 @@ def main(path):
         peer(peers, "redis", "XADD", 64, "p99"), "max", 2000, "us")
     fan = runs.get(("fanout", next((k[1] for k in runs if k[0] == "fanout"), None),
                     next((k[2] for k in runs if k[0] == "fanout"), 0)))
-    add("long-poll fan-out to 1,000 readers, last reader", num(fan[0].get("median_last_us")) if fan else None,
-        None, "max", 5000, "us")
+    fan_ceiling = next((v for k, v in runs.items() if k[0] == "fanout-ceiling"), None)
+    add("long-poll fan-out to 1,000 readers, last reader (peer: bare libmicrohttpd)",
+        num(fan[0].get("median_last_us")) if fan else None,
+        num(fan_ceiling[0].get("median_last_us")) if fan_ceiling else None, "max", 5000, "us")
     mem = next((v for k, v in runs.items() if k[0] == "memory"), None)
     add("RSS idle after start", med([num(r.get("idle_rss_kb")) for r in mem]) if mem else None, None, "max", 30 * 1024, "kB")
     for level in ("immediate", "group"):
