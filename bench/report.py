@@ -181,13 +181,16 @@ def main(path):
         peer(peers, "redis", "XRANGE", 16), "ratio", 1)
     add("append group@64 p99 (peer: Redis XADD@64 p99)", stele(runs, "append", "group", 64, "p99_us"),
         peer(peers, "redis", "XADD", 64, "p99"), "max", 2000, "us")
-    fan = runs.get(("fanout", next((k[1] for k in runs if k[0] == "fanout"), None),
-                    next((k[2] for k in runs if k[0] == "fanout"), 0)))
-    fan_ceiling = next((v for k, v in runs.items() if k[0] == "fanout-ceiling"), None)
+    def first(section):
+        """The runs of the first point of `section` (these sections have one point), or None."""
+        return next((v for k, v in runs.items() if k[0] == section), None)
+
+    fan = first("fanout")
+    fan_ceiling = first("fanout-ceiling")
     add("long-poll fan-out to 1,000 readers, last reader (peer: bare libmicrohttpd)",
         num(fan[0].get("median_last_us")) if fan else None,
         num(fan_ceiling[0].get("median_last_us")) if fan_ceiling else None, "max", 5000, "us")
-    mem = next((v for k, v in runs.items() if k[0] == "memory"), None)
+    mem = first("memory")
     add("RSS idle after start", med([num(r.get("idle_rss_kb")) for r in mem]) if mem else None, None, "max", 30 * 1024, "kB")
     for level in ("immediate", "group"):
         add(f"RSS peak, append {level}@256", stele(runs, "append", level, 256, "peak_rss_kb"), None, "max", 100 * 1024, "kB")
